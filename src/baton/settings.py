@@ -1,0 +1,43 @@
+"""One typed configuration, read from ``BATON_*`` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# A key that only the demo and tests may use; `baton serve` refuses it outside development.
+DEVELOPMENT_SECRET_KEY = "baton-development-key-do-not-use-in-production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BATON_", extra="ignore")
+
+    home: Path = Field(default=Path(".baton"), description="Where the embedded default keeps its files.")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite under home.")
+    secret_key: SecretStr = Field(default=SecretStr(DEVELOPMENT_SECRET_KEY))
+    public_url: str = Field(default="http://127.0.0.1:8000")
+    smtp_url: str | None = Field(default=None, description="Outbound mail, e.g. smtp://127.0.0.1:2525")
+    smtp_listen: str | None = Field(default=None, description="Inbound SMTP receiver host:port; off if unset")
+    salesforce_poll_seconds: float = Field(default=60.0, gt=0)
+    # How often an idle worker looks for due jobs (it is also woken in-process on enqueue).
+    job_poll_seconds: float = Field(default=0.2, gt=0)
+    environment: str = Field(default="development")
+
+    @field_validator("public_url")
+    @classmethod
+    def _strip_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'baton.db').resolve()}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
