@@ -13,7 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from baton.store.base import Base
 from baton.store.engine import create_engine
 
-POSTGRES_ADMIN_URL = os.environ.get("BATON_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+POSTGRES_ADMIN_URL = os.environ.get(
+    "BATON_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # A key that only the demo and tests may use; `baton serve` refuses it outside development.
-DEVELOPMENT_SECRET_KEY = "baton-development-key-do-not-use-in-production"
+DEVELOPMENT_SECRET_KEY = "baton-development-key-do-not-use-in-production"  # noqa: S105
 
 
 class Settings(BaseSettings):
@@ -30,6 +30,13 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    def refuse_development_key(self) -> None:
+        """Outside development, the well-known development key would make every secret readable."""
+        if self.environment != "development" and self.secret_key.get_secret_value() == DEVELOPMENT_SECRET_KEY:
+            raise SystemExit(
+                "BATON_SECRET_KEY must be set (the development key is refused outside development)"
+            )
 
     @property
     def resolved_database_url(self) -> str:

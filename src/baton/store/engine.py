@@ -19,7 +19,10 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 def async_url(url: str) -> URL:
-    """Map a plain SQLAlchemy URL to its asyncio driver (``sqlite://`` → aiosqlite, ``postgresql://`` → psycopg)."""
+    """Map a plain SQLAlchemy URL to its asyncio driver.
+
+    ``sqlite://`` → aiosqlite, ``postgresql://`` → psycopg.
+    """
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":

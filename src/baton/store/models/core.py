@@ -77,9 +77,7 @@ class Session(Base):
     sentiment: Mapped[str | None] = mapped_column(String(16), default=None)
     ticket_number: Mapped[int] = mapped_column()
     salesforce_case_id: Mapped[str | None] = mapped_column(String(18), default=None, index=True)
-    salesforce_miaw_session_id: Mapped[str | None] = mapped_column(
-        String(36), default=None, unique=True
-    )
+    salesforce_miaw_session_id: Mapped[str | None] = mapped_column(String(36), default=None, unique=True)
     # The handoff record: null until a handoff is requested.
     handoff_state: Mapped[str | None] = mapped_column(String(16), default=None)
     handoff_path: Mapped[str | None] = mapped_column(String(16), default=None)

@@ -1,0 +1,86 @@
+"""Orchestration of one handoff: ownership, the handoff record, the path by channel.
+
+A handoff flips ownership to a human at once (so the AI is silent from the next
+message on) and enqueues the Salesforce work in the same transaction; the job
+does the calls, so a crash between the two cannot lose the handoff.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from baton.conversations.service import LIVE_CHANNELS, record_event
+from baton.jobs.queue import enqueue
+from baton.store.base import utcnow
+from baton.store.models import Session
+
+CASE_SYNC_JOB = "salesforce.case.sync"
+MANUAL_REASON = "manual_handoff"
+
+
+@dataclass(frozen=True)
+class HandoffRequest:
+    reasons: list[str]
+    summary: str | None = None
+    sentiment: str | None = None
+    reasoning: str | None = None
+    source: str = "manual"  # manual (from the inbox or the API) | ai
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def path_for_channel(channel: str) -> str:
+    """Email becomes a Case; real-time channels a live Messaging conversation."""
+    if channel == "email":
+        return "case"
+    if channel in LIVE_CHANNELS:
+        return "messaging"
+    return "case"
+
+
+def session_ordering_key(session_id: str) -> str:
+    return f"session:{session_id}"
+
+
+async def request_handoff(db: AsyncSession, session: Session, request: HandoffRequest) -> bool:
+    """Hand the session to a human. Returns False (and changes nothing) if it already is handed off."""
+    if session.assignee == "human" and session.handoff_state in ("pending", "done"):
+        return False
+    path = path_for_channel(session.channel)
+    now = utcnow()
+    session.assignee = "human"
+    session.handoff_state = "pending"
+    session.handoff_path = path
+    session.handoff_reasons = list(request.reasons)
+    session.handoff_summary = request.summary
+    session.handoff_sentiment = request.sentiment
+    session.handoff_reasoning = request.reasoning
+    session.handoff_requested_at = now
+    session.handoff_error = None
+    if request.sentiment:
+        session.sentiment = request.sentiment
+    await record_event(
+        db,
+        session,
+        "handoff.requested",
+        {
+            "source": request.source,
+            "reasons": list(request.reasons),
+            "summary": request.summary,
+            "sentiment": request.sentiment,
+            "reasoning": request.reasoning,
+            "path": path,
+            **request.extra,
+        },
+    )
+    if path == "case":
+        await enqueue(
+            db,
+            CASE_SYNC_JOB,
+            args={"session_id": session.id},
+            org_id=session.org_id,
+            session_id=session.id,
+            ordering_key=session_ordering_key(session.id),
+        )
+    return True

@@ -1,0 +1,57 @@
+"""The long-lived objects one Baton process shares: database, HTTP clients, crypto, AI.
+
+Built once per process (``baton serve``, ``baton worker``, the demo) and handed to
+request handlers through ``app.state.services`` and to job handlers as ``ctx.services``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx2
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from baton.settings import Settings
+from baton.store.engine import create_engine, session_factory
+from baton.store.secrets import SecretBox
+
+# Salesforce answers in well under this; a longer wait is treated as a lost response.
+SALESFORCE_TIMEOUT = httpx2.Timeout(30.0, connect=10.0)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: AsyncEngine
+    session_factory: async_sessionmaker[AsyncSession]
+    secret_box: SecretBox
+    http: httpx2.AsyncClient
+    assistant: Any = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+        await self.engine.dispose()
+
+
+def build_services(settings: Settings) -> Services:
+    engine = create_engine(settings.resolved_database_url)
+    factory = session_factory(engine)
+    services = Services(
+        settings=settings,
+        engine=engine,
+        session_factory=factory,
+        secret_box=SecretBox(settings.secret_key.get_secret_value()),
+        http=httpx2.AsyncClient(timeout=SALESFORCE_TIMEOUT, follow_redirects=False),
+    )
+    services.assistant = _build_assistant(services)
+    return services
+
+
+def _build_assistant(services: Services) -> Any:
+    try:
+        from baton.assistant.turn import Assistant
+    except ImportError:  # the agent is optional for the handoff paths
+        return None
+    return Assistant(services.session_factory)
