@@ -59,10 +59,12 @@ def soql_datetime(value: datetime) -> str:
     if offset is None:
         raise ValueError("soql_datetime needs a timezone-aware datetime")
     utc = (value - offset).replace(tzinfo=None)
+    # Formatted by hand: strftime's %Y does not zero-pad years before 1000 on every platform.
+    text = f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}"
     if utc.microsecond:
         # SOQL accepts fractional seconds only as milliseconds.
-        return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
-    return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+        text += f".{utc.microsecond // 1000:03d}"
+    return text + "Z"
 
 
 def soql_date(value: date) -> str:
