@@ -11,6 +11,7 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,6 +124,7 @@ class Frame:
     event: str
     id: str
     data: str
+    retry: int | None = None
 
     def envelope(self) -> dict[str, Any]:
         value: dict[str, Any] = json.loads(self.data)
@@ -139,9 +141,10 @@ class SseReader:
         with anyio.fail_after(seconds):
             while True:
                 sse = await anext(self._iterator)
-                if skip_pings and sse.event == "ping":
+                # A block holding only "retry:" carries no event to act on.
+                if skip_pings and (sse.event == "ping" or (sse.retry is not None and not sse.data)):
                     continue
-                return Frame(sse.event, sse.id, sse.data)
+                return Frame(sse.event, sse.id, sse.data, sse.retry)
 
     async def until(self, event: str, seconds: float = 5.0) -> Frame:
         with anyio.fail_after(seconds):
@@ -182,3 +185,19 @@ class Emulator:
         )
         assert response.status_code == 200, response.text
         return str(response.json()["context"]["endUser"]["subject"])
+
+
+@asynccontextmanager
+async def open_stream(
+    http: httpx2.AsyncClient, token: str, last_event_id: str, org_id: str = ORG_ID_15
+) -> AsyncIterator[SseReader]:
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "X-Org-Id": org_id,
+        "Last-Event-Id": last_event_id,
+        "Accept": "text/event-stream",
+    }
+    async with http.stream("GET", "/eventrouter/v1/sse", headers=headers) as response:
+        assert response.status_code == 200, await response.aread()
+        assert response.headers["content-type"].startswith("text/event-stream")
+        yield SseReader(aiter(httpx2.EventSource(response)))
