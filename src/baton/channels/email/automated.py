@@ -26,10 +26,11 @@ _VENDOR_AUTOREPLY_HEADERS = (
     "X-Loop",
 )
 _LIST_HEADERS = ("List-Id", "List-Unsubscribe", "List-Post")
-# noreply, no-reply, no_reply, donotreply, do-not-reply, mailer-daemon, postmaster; optional
-# suffix such as noreply-notifications or noreply+bounce.
+# mailer-daemon and postmaster exactly (plus a +tag); the no-reply family also with a suffix such as
+# noreply-notifications, because senders vary it per product line.
 _AUTOMATED_LOCAL_PART = re.compile(
-    r"^(?:mailer-daemon|postmaster|no[-_.]?reply|do[-_.]?not[-_.]?reply)(?:[-+_.].*)?$", re.IGNORECASE
+    r"^(?:(?:mailer-daemon|postmaster)(?:\+.*)?|(?:no[-_.]?reply|do[-_.]?not[-_.]?reply)(?:[-+_.].*)?)$",
+    re.IGNORECASE,
 )
 
 HeaderReader = Callable[[str], str | None]

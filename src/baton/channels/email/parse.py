@@ -9,6 +9,7 @@ the sender cannot fix it and the customer would be ignored.
 from __future__ import annotations
 
 import email
+import email.header
 import email.policy
 import email.utils
 import re
@@ -141,11 +142,7 @@ def _repair(value: str) -> str:
     """
     if not any("\udc80" <= ch <= "\udcff" for ch in value):
         return value
-    data = value.encode("utf-8", "surrogateescape")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+    return _decode_bytes(value.encode("utf-8", "surrogateescape"), None)
 
 
 def _raw_header(message: MIMEPart, name: str) -> str | None:
@@ -163,7 +160,40 @@ def _header_text(message: MIMEPart, name: str) -> str | None:
         value = message.get(name)
     except Exception:  # the header parser raises on some malformed input; the raw text is still useful
         return _raw_header(message, name)
-    return None if value is None else _repair(str(value))
+    if value is None:
+        return None
+    text = _repair(str(value))
+    if "\ufffd" in text:
+        # The email package gives up on encoded words in charsets it does not know
+        # (x-unknown, misspelt names); decoding them ourselves recovers the text.
+        raw = _raw_header(message, name)
+        if raw is not None and "=?" in raw:
+            return _decode_encoded_words(raw)
+    return text
+
+
+def _decode_encoded_words(raw: str) -> str:
+    parts: list[str] = []
+    for chunk, charset in email.header.decode_header(raw):
+        if isinstance(chunk, str):
+            parts.append(chunk)
+        elif charset is None:
+            # decode_header returns unencoded stretches encoded this way.
+            parts.append(chunk.decode("raw-unicode-escape"))
+        else:
+            parts.append(_decode_bytes(chunk, charset))
+    return "".join(parts)
+
+
+def _decode_bytes(data: bytes, charset: str | None) -> str:
+    """Declared charset when it exists and fits, else UTF-8, else Windows-1252 (which decodes anything)."""
+    for candidate in (charset, "utf-8"):
+        if candidate:
+            try:
+                return data.decode(candidate)
+            except (LookupError, UnicodeDecodeError):
+                continue
+    return data.decode("cp1252", errors="replace")
 
 
 def _clean_address(address: str) -> str:
@@ -227,11 +257,7 @@ def _part_text(part: MIMEPart) -> str:
     except (LookupError, UnicodeError, ValueError, AssertionError, KeyError):
         pass
     payload = part.get_payload(decode=True)
-    data = payload if isinstance(payload, bytes) else b""
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+    return _decode_bytes(payload if isinstance(payload, bytes) else b"", None)
 
 
 def _attachments(message: MIMEPart, skip: tuple[MIMEPart | None, ...]) -> list[Attachment]:
