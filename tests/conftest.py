@@ -6,12 +6,16 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
+import httpx2
 import psycopg
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from baton.app import create_app
+from baton.services import Services, build_services
 from baton.store.base import Base
 from baton.store.engine import create_engine
+from baton_support import OrgCredentials, create_org, make_settings
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "BATON_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -84,3 +88,34 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
         yield eng
     finally:
         await eng.dispose()
+
+
+# --- a Baton application on a fresh database -------------------------------------------------
+
+
+@pytest.fixture
+async def services(database_url: str) -> AsyncIterator[Services]:
+    """Baton's process-wide services on a fresh database with every table created."""
+    import baton.store.models  # noqa: F401  (registers every table)
+
+    built = build_services(make_settings(database_url))
+    async with built.engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+    try:
+        yield built
+    finally:
+        await built.aclose()
+
+
+@pytest.fixture
+async def org(services: Services) -> OrgCredentials:
+    return await create_org(services)
+
+
+@pytest.fixture
+async def client(services: Services) -> AsyncIterator[httpx2.AsyncClient]:
+    """An HTTP client for Baton's ASGI app (no in-process worker: tests drive jobs themselves)."""
+    app = create_app(services.settings, services=services, run_worker=False)
+    transport = httpx2.ASGITransport(app=app)
+    async with httpx2.AsyncClient(transport=transport, base_url="http://baton.test") as http:
+        yield http

@@ -35,7 +35,7 @@ class OrgContext:
             raise HTTPException(status_code=403, detail=f"this API key lacks the scope {scope!r}")
 
 
-async def get_current_org(request: Request, db: DbSession) -> OrgContext:
+async def get_current_org(request: Request) -> OrgContext:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -44,7 +44,9 @@ async def get_current_org(request: Request, db: DbSession) -> OrgContext:
             detail="missing API key: send Authorization: Bearer <org api key>",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    key = await authenticate_api_key(db, token.strip())
+    # Its own short session, so the handler's session starts with no transaction open.
+    async with request.app.state.services.session_factory() as db:
+        key = await authenticate_api_key(db, token.strip())
     if key is None:
         raise HTTPException(status_code=401, detail="invalid API key", headers={"WWW-Authenticate": "Bearer"})
     return OrgContext(org_id=key.org_id, scopes=frozenset(key.scopes))

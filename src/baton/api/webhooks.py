@@ -73,8 +73,9 @@ async def salesforce_case_events(webhook_token: str, request: Request, db: DbSes
         raise HTTPException(status_code=400, detail="body is not JSON") from exc
     except InvalidCaseEvent as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from exc
-    async with db.begin():
-        accepted = await accept_case_events(db, org.id, events, source="webhook")
+    # The lookups above opened the request's transaction; the events commit with it.
+    accepted = await accept_case_events(db, org.id, events, source="webhook")
+    await db.commit()
     return {"received": len(events), "accepted": accepted, "duplicates": len(events) - accepted}
 
 
