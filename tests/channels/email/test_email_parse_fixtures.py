@@ -90,7 +90,15 @@ def test_html_only(eml: Loader) -> None:
         "- Can I exchange it?\n- Who pays the return shipping?"
     )
     assert mail.html is not None
-    for dangerous in ("<script", "onclick", "evil.example.net", "<img", "pixel.example.net", "<style", "<title"):
+    for dangerous in (
+        "<script",
+        "onclick",
+        "evil.example.net",
+        "<img",
+        "pixel.example.net",
+        "<style",
+        "<title",
+    ):
         assert dangerous not in mail.html
     assert "<b>size L</b>" in mail.html
     assert mail.date == datetime(2026, 3, 5, 23, 20, 11, tzinfo=UTC)
@@ -131,7 +139,10 @@ def test_reply_in_reply_to_only(eml: Loader) -> None:
     assert mail.references == []
     assert mail.subject == "Another question"
     assert mail.ticket_number is None
-    assert mail.reply_text == "Hi again,\n\none more thing: can I change the delivery address to my office?\n\nPeter"
+    assert (
+        mail.reply_text
+        == "Hi again,\n\none more thing: can I change the delivery address to my office?\n\nPeter"
+    )
 
 
 def test_out_of_office(eml: Loader) -> None:
@@ -170,7 +181,10 @@ def test_with_attachment(eml: Loader) -> None:
         Attachment(filename="IMG_2041.JPG", content_type="image/jpeg", size=781),
         Attachment(filename="Rechnung März.pdf", content_type="application/pdf", size=364),
     ]
-    assert mail.reply_text == "Hello,\n\nthe cup arrived broken, see the photo. The invoice is attached as well.\n\nAnna"
+    assert (
+        mail.reply_text
+        == "Hello,\n\nthe cup arrived broken, see the photo. The invoice is attached as well.\n\nAnna"
+    )
 
 
 def test_no_message_id(eml: Loader) -> None:
@@ -182,7 +196,9 @@ def test_no_message_id(eml: Loader) -> None:
     assert mail.from_address == "warehouse-scanner@example.com"
     assert mail.envelope_recipients == []
     # The same mail delivered again, via another relay and with CRLF line ends, dedupes.
-    redelivered = b"Received: from relay2.example.net by mx.baton.example; Thu, 5 Mar 2026 05:00:09 +0000\n" + raw
+    redelivered = (
+        b"Received: from relay2.example.net by mx.baton.example; Thu, 5 Mar 2026 05:00:09 +0000\n" + raw
+    )
     assert parse_inbound(redelivered.replace(b"\n", b"\r\n")).message_id == mail.message_id
     # A different mail does not.
     assert parse_inbound(raw.replace(b"contents checked", b"contents missing")).message_id != mail.message_id

@@ -258,7 +258,12 @@ _FIXTURE_NAMES = [
 ]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(data=st.data())
 def test_parse_never_raises_on_damaged_mail(data: st.DataObject, eml: object) -> None:
     """Mail arrives truncated and bit-flipped; parsing must degrade, never fail."""
@@ -273,7 +278,7 @@ def test_parse_never_raises_on_damaged_mail(data: st.DataObject, eml: object) ->
     assert isinstance(parsed.text, str) and isinstance(parsed.reply_text, str)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, database=None)
 @given(raw=st.binary(max_size=600))
 def test_parse_never_raises_on_arbitrary_bytes(raw: bytes) -> None:
     assert parse_inbound(raw).message_id
