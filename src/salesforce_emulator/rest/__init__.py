@@ -1,0 +1,1 @@
+"""The REST API under ``/services/data/vNN.0/``."""
