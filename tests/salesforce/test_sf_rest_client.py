@@ -478,3 +478,16 @@ async def test_plain_http_instance_url_is_refused_unless_loopback() -> None:
     client, http = make_client(script, tokens=FakeTokens("http://127.0.0.1:8765"))
     async with http:
         assert await client.create("Case", {}) == "500000000000001"
+
+
+async def test_query_batch_size_header_on_every_page() -> None:
+    script = Scripted(
+        sf_json(200, {"done": False, "nextRecordsUrl": f"{API}/query/x-200", "records": [{"Id": "a"}]}),
+        sf_json(200, {"done": True, "records": [{"Id": "b"}]}),
+    )
+    client, http = make_client(script)
+    async with http:
+        await client.query("SELECT Id FROM Case", batch_size=200)
+        with pytest.raises(ValueError, match="batch_size"):
+            await client.query("SELECT Id FROM Case", batch_size=100)
+    assert [r.headers["Sforce-Query-Options"] for r in script.requests] == ["batchSize=200"] * 2

@@ -53,6 +53,8 @@ logger = logging.getLogger(__name__)
 MAX_COMPOSITE_SUBREQUESTS = 25
 MAX_COLLECTION_RECORDS = 200
 MAX_TREE_RECORDS = 200
+MIN_QUERY_BATCH = 200
+MAX_QUERY_BATCH = 2000
 
 _API_VERSION = re.compile(r"^v\d{2,3}\.\d$")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")  # sObject and field API names
@@ -336,17 +338,23 @@ class SalesforceRestClient:
     # --- SOQL --------------------------------------------------------------------------
 
     async def query_pages(
-        self, soql: str, *, include_deleted: bool = False
+        self, soql: str, *, include_deleted: bool = False, batch_size: int | None = None
     ) -> AsyncIterator[list[dict[str, Any]]]:
         """Yield each page of records, following ``nextRecordsUrl`` until ``done``.
 
         Build ``soql`` with ``soql_quote``/``soql_in``/``soql_datetime`` for every value.
+        ``batch_size`` (200–2,000) asks for smaller pages; Salesforce may return more or fewer.
         """
+        headers = None
+        if batch_size is not None:
+            if not MIN_QUERY_BATCH <= batch_size <= MAX_QUERY_BATCH:
+                raise ValueError(f"batch_size must be between {MIN_QUERY_BATCH} and {MAX_QUERY_BATCH}")
+            headers = {"Sforce-Query-Options": f"batchSize={batch_size}"}
         resource = "queryAll" if include_deleted else "query"
         path: str = f"{self.api_path}/{resource}"
         params: dict[str, str] | None = {"q": soql}
         while True:
-            response = await self._call("GET", path, params=params, context="query")
+            response = await self._call("GET", path, params=params, headers=headers, context="query")
             body = self._json(response, context="query")
             if not isinstance(body, dict) or not isinstance(body.get("records"), list):
                 raise self._unreadable(response, "query")
@@ -356,10 +364,12 @@ class SalesforceRestClient:
                 return
             path, params = self._next_page_path(str(next_url)), None
 
-    async def query(self, soql: str, *, include_deleted: bool = False) -> list[dict[str, Any]]:
-        """All records matching ``soql`` (every page; mind the API call per 2,000 rows)."""
+    async def query(
+        self, soql: str, *, include_deleted: bool = False, batch_size: int | None = None
+    ) -> list[dict[str, Any]]:
+        """All records matching ``soql`` (every page is one API call)."""
         records: list[dict[str, Any]] = []
-        async for page in self.query_pages(soql, include_deleted=include_deleted):
+        async for page in self.query_pages(soql, include_deleted=include_deleted, batch_size=batch_size):
             records.extend(page)
         return records
 
@@ -379,15 +389,20 @@ class SalesforceRestClient:
         context: str,
         json: Any = None,
         params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
         extra_ok: tuple[int, ...] = (),
     ) -> httpx2.Response:
         """Send with the current token; on 401 refresh once and replay once."""
         token = await self._tokens.current()
-        response = await self._exchange(token, method, path, json=json, params=params, context=context)
+        response = await self._exchange(
+            token, method, path, json=json, params=params, headers=headers, context=context
+        )
         if response.status_code == 401:
             # Salesforce applied nothing, so replaying (even a POST) cannot duplicate.
             token = await self._tokens.refresh(token)
-            response = await self._exchange(token, method, path, json=json, params=params, context=context)
+            response = await self._exchange(
+                token, method, path, json=json, params=params, headers=headers, context=context
+            )
         if response.is_success or response.status_code in extra_ok:
             return response
         raise error_from_response(response, context=context)
@@ -400,18 +415,23 @@ class SalesforceRestClient:
         *,
         json: Any,
         params: Mapping[str, str] | None,
+        headers: Mapping[str, str] | None,
         context: str,
     ) -> httpx2.Response:
         try:
             base = validate_login_url(token.instance_url)
         except ValueError as exc:
             raise Permanent(f"{context} failed: unusable instance URL ({exc})") from None
-        headers = {"Authorization": f"Bearer {token.access_token}", "Accept": "application/json"}
+        sent_headers = {
+            **(headers or {}),
+            "Authorization": f"Bearer {token.access_token}",
+            "Accept": "application/json",
+        }
         record_path = path.split("?", 1)[0]
         started = time.perf_counter()
         try:
             response = await self._http.request(
-                method, base + path, json=json, params=params, headers=headers
+                method, base + path, json=json, params=params, headers=sent_headers
             )
         except httpx2.TransportError as exc:
             self._emit(CallRecord(method, record_path, None, _elapsed_ms(started), type(exc).__name__, None))
