@@ -1,0 +1,1 @@
+"""The org's knowledge: chunking, storage, ingestion and retrieval."""
