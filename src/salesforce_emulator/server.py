@@ -24,7 +24,7 @@ from salesforce_emulator.runtime import EmulatorOptions, EmulatorRuntime
 
 _REST_METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE", "HEAD"]
 # Paths the Messaging for In-App and Web (SCRT host) app answers, unchanged, when mounted.
-MIAW_PATH_PREFIXES = ("/iamessage/", "/eventrouter/")
+MIAW_PATH_PREFIXES = ("/iamessage/", "/eventrouter/", "/_emulator/miaw", "/miaw-console")
 
 
 async def _home(request: Request) -> Response:
@@ -66,7 +66,8 @@ def create_app(options: EmulatorOptions | None = None, *, miaw_app: ASGIApp | No
 
     ``miaw_app`` is the Messaging for In-App and Web (SCRT host) app from
     ``salesforce_emulator.miaw.create_miaw_app(...)``; when given, requests under
-    ``/iamessage/`` and ``/eventrouter/`` are passed to it with their paths unchanged,
+    ``/iamessage/``, ``/eventrouter/``, ``/_emulator/miaw`` and ``/miaw-console`` are passed
+    to it with their paths unchanged,
     so one base URL serves both the My Domain host and the SCRT host.
     The runtime (org, options, Queueable worker) is ``app.state.emulator``.
     """

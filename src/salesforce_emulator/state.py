@@ -83,7 +83,7 @@ class SentEmail:
 @dataclass
 class Org:
     clock: Clock
-    org_id: str = to_18(f"{ORG_KEY_PREFIX}Q000000000001")
+    org_id: str = to_18(f"{ORG_KEY_PREFIX}Q00000000001")
     daily_api_limit: int = 15000
     access_token_lifetime_seconds: float = 7200.0
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
