@@ -151,10 +151,8 @@ async def email_cases_world(database_url: str, services: Services, **settings: A
     sink = MailSink()
     await sink.start("127.0.0.1", 0)
     smtp_port = free_port()
-    baton_port_holder: dict[str, str] = {}
 
     def baton_app(base_url: str) -> Any:
-        baton_port_holder["url"] = base_url
         return create_app(
             make_settings(
                 database_url,
@@ -171,10 +169,12 @@ async def email_cases_world(database_url: str, services: Services, **settings: A
             from baton.store.models import EmailAddress
 
             db.add(EmailAddress(address=SUPPORT, org_id=org.org_id))
-        with serve_on_loopback(baton_app) as baton:
-            with emulator_for(f"{baton}/oauth/salesforce/callback") as emulator:
-                async with httpx2.AsyncClient(timeout=30) as http:
-                    await connect_salesforce(http, baton, org, emulator)
-                    yield World(baton, emulator, smtp_port, sink, org, http, services)
+        with (
+            serve_on_loopback(baton_app) as baton,
+            emulator_for(f"{baton}/oauth/salesforce/callback") as emulator,
+        ):
+            async with httpx2.AsyncClient(timeout=30) as http:
+                await connect_salesforce(http, baton, org, emulator)
+                yield World(baton, emulator, smtp_port, sink, org, http, services)
     finally:
         await sink.stop()
