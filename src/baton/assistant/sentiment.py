@@ -16,281 +16,52 @@ from dataclasses import dataclass
 
 from baton.assistant.text import normalize
 
+
+def _phrases(text: str) -> list[str]:
+    return [phrase.strip() for phrase in text.split("|") if phrase.strip()]
+
+
 # Weight 2: enough on its own to call a message angry.
-_PROFANITY = [
-    "fuck",
-    "fucking",
-    "fucked",
-    "fck",
-    "shit",
-    "shitty",
-    "bullshit",
-    "crap",
-    "crappy",
-    "wtf",
-    "asshole",
-    "idiots",
-    "idiot",
-    "mierda",
-    "joder",
-    "carajo",
-    "puta",
-    "puto",
-    "cono",
-    "pendejo",
-    "pendejos",
-    "estupido",
-    "estupidos",
-    "idiota",
-    "idiotas",
-    "merde",
-    "putain",
-    "connard",
-    "connards",
-    "bordel",
-    "scheisse",
-    "scheiss",
-    "verdammt",
-    "idioten",
-    "porra",
-    "caralho",
-    "merda",
-    "تبا",
-    "لعنه",
-    "زفت",
-    "حقير",
-    "اغبياء",
-    "غبي",
-]
-_OUTRAGE = [
-    # English
-    "ridiculous",
-    "unacceptable",
-    "terrible",
-    "horrible",
-    "awful",
-    "worst",
-    "useless",
-    "pathetic",
-    "disgusting",
-    "outrageous",
-    "scam",
-    "rip off",
-    "ripoff",
-    "rip-off",
-    "a joke",
-    "fed up",
-    "sick of",
-    "sick and tired",
-    "incompetent",
-    "shameful",
-    "disgrace",
-    "nightmare",
-    "furious",
-    "livid",
-    "i hate",
-    "never again",
-    "waste of time",
-    "how many times",
-    "for the last time",
-    "third time",
-    "joke of a",
-    "absolutely unbelievable",
-    "beyond frustrating",
-    "so frustrating",
-    "very angry",
-    "so angry",
-    # Spanish
-    "ridiculo",
-    "inaceptable",
-    "pesimo",
-    "inutil",
-    "inutiles",
-    "verguenza",
-    "harto",
-    "harta",
-    "furioso",
-    "furiosa",
-    "estafa",
-    "indignante",
-    "una broma",
-    "el peor",
-    "la peor",
-    "muy enojado",
-    "muy enojada",
-    "enfadado",
-    "enfadada",
-    # French
-    "inadmissible",
-    "inacceptable",
-    "scandaleux",
-    "honteux",
-    "ridicule",
-    "lamentable",
-    "en colere",
-    "furieux",
-    "furieuse",
-    "marre",
-    "ras le bol",
-    "arnaque",
-    "n'importe quoi",
-    "c'est une blague",
-    # German
-    "unverschamt",
-    "inakzeptabel",
-    "lacherlich",
-    "frechheit",
-    "katastrophe",
-    "katastrophal",
-    "wutend",
-    "sauer",
-    "unmoglich",
-    "furchtbar",
-    "schrecklich",
-    "nutzlos",
-    "betrug",
-    "es reicht",
-    "unfassbar",
-    # Portuguese
-    "inaceitavel",
-    "absurdo",
-    "horrivel",
-    "vergonha",
-    "furiosa",
-    "palhacada",
-    "ridicula",
-    "cansado disso",
-    "cansada disso",
-    "nunca mais",
-    # Arabic (normalised)
-    "غاضب",
-    "غاضبه",
-    "مهزله",
-    "فضيحه",
-    "غير مقبول",
-    "سخيف",
-    "احتيال",
-    "نصب",
-    "اسوا",
-    "زهقت",
-]
+_PROFANITY = _phrases(
+    "fuck | fucking | fucked | fck | shit | shitty | bullshit | crap | crappy | wtf | asshole | "
+    "idiots | idiot | mierda | joder | carajo | puta | puto | cono | pendejo | pendejos | estupido | "
+    "estupidos | idiota | idiotas | merde | putain | connard | connards | bordel | scheisse | scheiss "
+    "| verdammt | idioten | porra | caralho | merda | تبا | لعنه | زفت | حقير | اغبياء | غبي"
+)
+_OUTRAGE = _phrases(
+    "ridiculous | unacceptable | terrible | horrible | awful | worst | useless | pathetic | "
+    "disgusting | outrageous | scam | rip off | ripoff | rip-off | a joke | fed up | sick of | sick "
+    "and tired | incompetent | shameful | disgrace | nightmare | furious | livid | i hate | never "
+    "again | waste of time | how many times | for the last time | third time | joke of a | absolutely "
+    "unbelievable | beyond frustrating | so frustrating | very angry | so angry | ridiculo | "
+    "inaceptable | pesimo | inutil | inutiles | verguenza | harto | harta | furioso | furiosa | "
+    "estafa | indignante | una broma | el peor | la peor | muy enojado | muy enojada | enfadado | "
+    "enfadada | inadmissible | inacceptable | scandaleux | honteux | ridicule | lamentable | en "
+    "colere | furieux | furieuse | marre | ras le bol | arnaque | n'importe quoi | c'est une blague | "
+    "unverschamt | inakzeptabel | lacherlich | frechheit | katastrophe | katastrophal | wutend | "
+    "sauer | unmoglich | furchtbar | schrecklich | nutzlos | betrug | es reicht | unfassbar | "
+    "inaceitavel | absurdo | horrivel | vergonha | furiosa | palhacada | ridicula | cansado disso | "
+    "cansada disso | nunca mais | غاضب | غاضبه | مهزله | فضيحه | غير مقبول | سخيف | احتيال | نصب | "
+    "اسوا | زهقت"
+)
 # Weight 1: annoyance; angry only together with another signal.
-_ANNOYANCE = [
-    "disappointed",
-    "disappointing",
-    "annoyed",
-    "annoying",
-    "frustrated",
-    "frustrating",
-    "upset",
-    "unhappy",
-    "not happy",
-    "mad",
-    "still not",
-    "still hasn't",
-    "still haven't",
-    "still no",
-    "still waiting",
-    "again!",
-    "nobody",
-    "no one",
-    "no response",
-    "fix this",
-    "come on",
-    "stupid",
-    "dumb",
-    "decepcionado",
-    "decepcionada",
-    "molesto",
-    "molesta",
-    "frustrado",
-    "frustrada",
-    "enojado",
-    "enojada",
-    "todavia no",
-    "sigue sin",
-    "nadie",
-    "otra vez",
-    "decu",
-    "decue",
-    "agace",
-    "enerve",
-    "frustre",
-    "toujours pas",
-    "encore une fois",
-    "personne ne",
-    "enttauscht",
-    "verargert",
-    "genervt",
-    "frustriert",
-    "immer noch nicht",
-    "schon wieder",
-    "niemand",
-    "decepcionado",
-    "irritado",
-    "irritada",
-    "chateado",
-    "chateada",
-    "ainda nao",
-    "de novo",
-    "ninguem",
-    "مستاء",
-    "محبط",
-    "زعلان",
-    "لا يزال",
-    "مازال",
-    "حتي الان",
-    "سيء",
-    "سيئ",
-]
-_POSITIVE = [
-    "thank",
-    "thanks",
-    "great",
-    "perfect",
-    "awesome",
-    "excellent",
-    "love it",
-    "amazing",
-    "happy",
-    "wonderful",
-    "helpful",
-    "that worked",
-    "it worked",
-    "works now",
-    "brilliant",
-    "solved",
-    "gracias",
-    "genial",
-    "perfecto",
-    "excelente",
-    "me encanta",
-    "feliz",
-    "funciono",
-    "merci",
-    "parfait",
-    "excellent",
-    "genial",
-    "super",
-    "ca marche",
-    "danke",
-    "toll",
-    "perfekt",
-    "prima",
-    "wunderbar",
-    "klasse",
-    "hat geklappt",
-    "obrigado",
-    "obrigada",
-    "otimo",
-    "perfeito",
-    "adorei",
-    "funcionou",
-    "شكرا",
-    "ممتاز",
-    "رائع",
-    "جميل",
-]
+_ANNOYANCE = _phrases(
+    "disappointed | disappointing | annoyed | annoying | frustrated | frustrating | upset | unhappy | "
+    "not happy | mad | still not | still hasn't | still haven't | still no | still waiting | again! | "
+    "nobody | no one | no response | fix this | come on | stupid | dumb | decepcionado | decepcionada "
+    "| molesto | molesta | frustrado | frustrada | enojado | enojada | todavia no | sigue sin | nadie "
+    "| otra vez | decu | decue | agace | enerve | frustre | toujours pas | encore une fois | personne "
+    "ne | enttauscht | verargert | genervt | frustriert | immer noch nicht | schon wieder | niemand | "
+    "decepcionado | irritado | irritada | chateado | chateada | ainda nao | de novo | ninguem | مستاء "
+    "| محبط | زعلان | لا يزال | مازال | حتي الان | سيء | سيئ"
+)
+_POSITIVE = _phrases(
+    "thank | thanks | great | perfect | awesome | excellent | love it | amazing | happy | wonderful | "
+    "helpful | that worked | it worked | works now | brilliant | solved | gracias | genial | perfecto "
+    "| excelente | me encanta | feliz | funciono | merci | parfait | excellent | genial | super | ca "
+    "marche | danke | toll | perfekt | prima | wunderbar | klasse | hat geklappt | obrigado | "
+    "obrigada | otimo | perfeito | adorei | funcionou | شكرا | ممتاز | رائع | جميل"
+)
 
 
 def _phrase_pattern(phrases: Sequence[str]) -> re.Pattern[str]:
