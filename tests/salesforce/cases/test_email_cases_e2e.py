@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
-from e2e_support import SUPPORT, email_cases_world
+from e2e_support import SUPPORT, World, email_cases_world
 
 from baton.services import Services
 from baton_support import eventually
@@ -101,3 +103,93 @@ async def test_handoff_creates_one_case_and_the_reps_reply_reaches_the_customer(
         # Baton's own comments were never echoed back as agent messages.
         messages = (await world.api("GET", f"/api/v1/sessions/{session['id']}/messages")).json()
         assert [m["role"] for m in messages].count("agent") == 2
+
+
+async def _agent_texts(world: World, session_id: str) -> list[str]:
+    messages = (await world.api("GET", f"/api/v1/sessions/{session_id}/messages")).json()
+    return [m["text"] for m in messages if m["role"] == "agent"]
+
+
+async def _handed_off_case(
+    world: World, text: str, sender: str = "jane@example.com"
+) -> tuple[dict[str, Any], str]:
+    await world.send_customer_mail(text, sender=sender)
+    session = await world.session_for_contact(sender)
+    done = await world.wait_handoff_done(session["id"])
+    return done, str(done["salesforce_case_id"])
+
+
+async def test_a_dropped_webhook_is_delivered_by_the_poll_exactly_once(
+    database_url: str, services: Services
+) -> None:
+    async with email_cases_world(database_url, services, salesforce_poll_seconds=0.5) as world:
+        session, case_id = await _handed_off_case(world, "I need a person to help me with my invoice.")
+        await world.faults(drop_webhook_rate=1.0)
+        await world.rep("comments", case_id, body="Your invoice is corrected.", is_published=True)
+
+        async def delivered() -> list[str] | None:
+            texts = await _agent_texts(world, session["id"])
+            return texts or None
+
+        assert await eventually(delivered) == ["Your invoice is corrected."]
+        log = (await world.http.get(f"{world.emulator}/_emulator/webhook-log")).json()
+        assert log and all(entry.get("dropped") or entry.get("status") != 200 for entry in log)
+        # Several more polls run over the same window: still one message, one mail.
+        await world.faults(drop_webhook_rate=0.0)
+        await world.rep("comments", case_id, body="Anything else?", is_published=True)
+        await world.sink.wait_for(lambda m: "Anything else?" in m.text, timeout=15)
+        assert await _agent_texts(world, session["id"]) == ["Your invoice is corrected.", "Anything else?"]
+        mails = [m for m in world.sink.messages() if "invoice is corrected" in m.text]
+        assert len(mails) == 1
+
+
+async def test_a_returning_contact_is_appended_to_the_open_case_then_gets_a_new_one_after_close(
+    database_url: str, services: Services
+) -> None:
+    async with email_cases_world(database_url, services) as world:
+        first, case_id = await _handed_off_case(world, "Talk to a human about my order #123 please.")
+        await world.send_customer_mail(
+            "Another question: I want to speak to an agent about shipping.", subject="Shipping question"
+        )
+        second = await world.session_for_contact("jane@example.com", count=2)
+        assert second["id"] != first["id"]
+        appended = await world.wait_handoff_done(second["id"])
+        assert appended["salesforce_case_id"] == case_id
+        assert len(await world.records("Case")) == 1
+        comments = [c["CommentBody"] for c in await world.records("CaseComment") if c["ParentId"] == case_id]
+        assert any("shipping" in body for body in comments)
+        listed = (await world.api("GET", "/api/v1/sessions", params={"salesforce_case_id": case_id})).json()
+        assert {s["id"] for s in listed["items"]} == {first["id"], second["id"]}
+
+        # A rep's reply on the shared Case goes to the newest conversation.
+        await world.rep("comments", case_id, body="Shipping takes three days.", is_published=True)
+        await world.sink.wait_for(lambda m: "three days" in m.text, timeout=15)
+
+        await world.rep("close", case_id)
+
+        async def both_closed() -> bool:
+            statuses = [(await world.session(s))["status"] for s in (first["id"], second["id"])]
+            return statuses == ["closed_resolved", "closed_resolved"]
+
+        await eventually(both_closed)
+        await world.send_customer_mail("Hello again, I need a human for a refund.", subject="Refund")
+        third = await world.session_for_contact("jane@example.com", count=3)
+        done = await world.wait_handoff_done(third["id"])
+        assert done["salesforce_case_id"] != case_id
+        assert len(await world.records("Case")) == 2
+
+
+async def test_an_email_sent_by_the_rep_from_salesforce_is_recorded_not_sent_twice(
+    database_url: str, services: Services
+) -> None:
+    async with email_cases_world(database_url, services) as world:
+        session, case_id = await _handed_off_case(world, "I'd like to talk to a real person.")
+        await world.rep("emails", case_id, body="Hi Jane, I'm on it.", subject="Re: your request")
+
+        async def recorded() -> list[str] | None:
+            return await _agent_texts(world, session["id"]) or None
+
+        assert await eventually(recorded) == ["Hi Jane, I'm on it."]
+        sent_by_salesforce = (await world.http.get(f"{world.emulator}/_emulator/sent-emails")).json()
+        assert len(sent_by_salesforce) == 1
+        assert not [m for m in world.sink.messages() if "I'm on it" in m.text]
