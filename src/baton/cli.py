@@ -89,9 +89,9 @@ def emulator(
     port: Annotated[int, typer.Option()] = 8800,
 ) -> None:
     """Run the local Salesforce emulator (OAuth, REST, Apex webhooks, rep console)."""
-    from salesforce_emulator.server import run
+    from salesforce_emulator.server import serve
 
-    run(host=host, port=port)
+    serve(host=host, port=port, public_url=f"http://{host}:{port}")
 
 
 @app.command()

@@ -16,9 +16,6 @@ from baton.settings import Settings
 from baton.store.engine import create_engine, session_factory
 from baton.store.secrets import SecretBox
 
-# Salesforce answers in well under this; a longer wait is treated as a lost response.
-SALESFORCE_TIMEOUT = httpx2.Timeout(30.0, connect=10.0)
-
 
 @dataclass
 class Services:
@@ -43,7 +40,11 @@ def build_services(settings: Settings) -> Services:
         engine=engine,
         session_factory=factory,
         secret_box=SecretBox(settings.secret_key.get_secret_value()),
-        http=httpx2.AsyncClient(timeout=SALESFORCE_TIMEOUT, follow_redirects=False),
+        http=httpx2.AsyncClient(
+            timeout=httpx2.Timeout(settings.salesforce_timeout_seconds, connect=10.0),
+            follow_redirects=False,
+            limits=httpx2.Limits(max_connections=200, max_keepalive_connections=50),
+        ),
     )
     services.assistant = _build_assistant(services)
     return services

@@ -24,6 +24,12 @@ class Settings(BaseSettings):
     salesforce_poll_seconds: float = Field(default=60.0, gt=0)
     # How often an idle worker looks for due jobs (it is also woken in-process on enqueue).
     job_poll_seconds: float = Field(default=0.2, gt=0)
+    # A job whose worker stops heartbeating is taken over by another worker after this long.
+    job_lease_seconds: float = Field(default=30.0, gt=1)
+    # Salesforce answers in well under this; a longer wait counts as a lost (ambiguous) response.
+    salesforce_timeout_seconds: float = Field(default=30.0, gt=0)
+    # REQUEST_LIMIT_EXCEEDED: wait this long before trying again.
+    salesforce_rate_limit_retry_seconds: float = Field(default=60.0, gt=0)
     environment: str = Field(default="development")
 
     @field_validator("public_url")

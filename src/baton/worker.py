@@ -35,6 +35,8 @@ def build_worker(services: Services, *, concurrency: int = 8, worker_id: str | N
         worker_id=worker_id,
         concurrency=concurrency,
         poll_interval=services.settings.job_poll_seconds,
+        lease_seconds=services.settings.job_lease_seconds,
+        heartbeat_seconds=services.settings.job_lease_seconds / 3,
     )
 
 

@@ -138,7 +138,8 @@ class CaseSync:
         except SalesforceError as exc:
             await self._record_failure(exc.message, exc)
             if isinstance(exc, RateLimited):
-                raise RetryLater(60, reason=f"Salesforce rate limit: {exc.error_code}") from exc
+                delay = self.services.settings.salesforce_rate_limit_retry_seconds
+                raise RetryLater(delay, reason=f"Salesforce rate limit: {exc.error_code}") from exc
             if isinstance(exc, Transient | AuthExpired):
                 raise RetryLater(reason=f"{type(exc).__name__}: {exc.error_code or exc.status}") from exc
             await self._fail(f"Salesforce refused the Case: {exc.error_code}: {exc.message}")
