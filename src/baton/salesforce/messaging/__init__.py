@@ -25,6 +25,7 @@ from baton.salesforce.messaging.events import (
 from baton.salesforce.messaging.sse import (
     Backoff,
     MessagingStream,
+    StreamConnected,
     StreamReconnected,
     TokenProvider,
     consume_stream,
@@ -48,6 +49,7 @@ __all__ = [
     "RoutingResultEvent",
     "SentEntry",
     "SessionStatusChangedEvent",
+    "StreamConnected",
     "StreamReconnected",
     "TokenProvider",
     "TypingIndicatorEvent",

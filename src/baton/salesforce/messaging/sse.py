@@ -37,6 +37,17 @@ class TokenProvider(Protocol):
 
 
 @dataclass(frozen=True)
+class StreamConnected:
+    """The first connection is open: events from here on will arrive.
+
+    Salesforce sends nothing for what happened before the stream opened, so
+    create conversations after this (or reconcile through ``/entries``).
+    """
+
+    last_event_id: str
+
+
+@dataclass(frozen=True)
 class StreamReconnected:
     """The stream came back after a drop: reconcile through ``/entries`` now."""
 
@@ -45,7 +56,7 @@ class StreamReconnected:
     reason: str
 
 
-StreamItem = ConversationEvent | StreamReconnected
+StreamItem = ConversationEvent | StreamConnected | StreamReconnected
 
 
 @dataclass(frozen=True)
@@ -66,7 +77,7 @@ class Backoff:
 
 
 class MessagingStream:
-    """An async iterator of ``ConversationEvent`` and ``StreamReconnected`` items.
+    """An async iterator of ``ConversationEvent``, ``StreamConnected`` and ``StreamReconnected`` items.
 
     ``last_event_id`` always holds the id of the newest event read, so the owner
     can persist it and resume from it later.
@@ -152,6 +163,8 @@ class MessagingStream:
                     unauthorized = 0
                     if connected_before:
                         yield StreamReconnected(failures, self.last_event_id, self._last_reason)
+                    else:
+                        yield StreamConnected(self.last_event_id)
                     connected_before = True
                     failures = 0
                     async for sse in httpx2.EventSource(response):
@@ -244,6 +257,7 @@ def consume_stream(
 __all__ = [
     "Backoff",
     "MessagingStream",
+    "StreamConnected",
     "StreamItem",
     "StreamReconnected",
     "TokenProvider",
