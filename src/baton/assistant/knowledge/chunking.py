@@ -72,15 +72,23 @@ def _pack(heading: str, paragraphs: list[str], limit: int) -> list[Chunk]:
     return chunks
 
 
+_LIST_ITEM = re.compile(r"^(?:[-*+•]|\d+[.)]|\|)\s*")
+
+
 def _paragraphs(lines: list[str]) -> list[str]:
+    """Blank-line separated blocks; wrapped prose is unwrapped, list items keep their own lines."""
     paragraphs: list[str] = []
-    block: list[str] = []
-    for line in [*lines, ""]:
-        if line.strip():
-            block.append(line.strip())
-        elif block:
-            paragraphs.append("\n".join(block))
-            block = []
+    block = ""
+    for raw in [*lines, ""]:
+        line = raw.strip()
+        if not line:
+            if block:
+                paragraphs.append(block)
+            block = ""
+        elif not block:
+            block = line
+        else:
+            block += ("\n" if _LIST_ITEM.match(line) else " ") + line
     return paragraphs
 
 
