@@ -214,7 +214,8 @@ class Transaction:
         return values
 
     def _validate(self, field_def: FieldDef, value: Any) -> Any:
-        if value is None:
+        if value is None or (value == "" and field_def.type.is_text):
+            # Salesforce stores an empty text value as null.
             return None
         label = field_def.display_label
         if field_def.type.is_id:
