@@ -42,7 +42,9 @@ class FaultInjectionMiddleware:
             await _send_server_error(send, 503 if faults.rng.random() < 0.5 else 500)
             return
         if faults.draw(faults.timeout_rate):
-            # Hang past the client's patience, then carry on and apply the request.
+            # Hang past the client's patience, then carry on and apply the request. The body
+            # is read first: a client that gave up must not stop the write from happening.
+            receive = await _buffered(receive)
             await asyncio.sleep(faults.timeout_seconds)
         if not faults.draw(faults.lost_response_rate):
             await self.app(scope, receive, send)
@@ -61,6 +63,28 @@ class FaultInjectionMiddleware:
         )
         await send({"type": "http.response.body", "body": b'{"id":"', "more_body": True})
         raise ConnectionDropped("response dropped by fault injection")
+
+
+async def _buffered(receive: Receive) -> Receive:
+    """Read the whole request body now; the returned ``receive`` replays it."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        return await receive()
+
+    return replay
 
 
 async def _discard(message: Message) -> None:

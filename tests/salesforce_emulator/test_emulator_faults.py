@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio
 import httpx2
 import pytest
 from sfemu_support import API, Tokens, connect
@@ -103,3 +104,16 @@ async def test_bad_fault_settings_are_refused(client: httpx2.AsyncClient) -> Non
 async def test_admin_api_is_never_faulted(client: httpx2.AsyncClient) -> None:
     await client.post("/_emulator/faults", json={"error_rate_5xx": 1})
     assert (await client.get("/_emulator/api-usage")).status_code == 200
+
+
+async def test_a_timed_out_request_is_still_applied(client: httpx2.AsyncClient, tokens: Tokens) -> None:
+    await client.post("/_emulator/faults", json={"timeout_rate": 1, "timeout_seconds": 0.3})
+    with pytest.raises(httpx2.ReadTimeout):
+        await client.post(
+            f"{API}/sobjects/Case", json={"Subject": "late"}, headers=tokens.headers, timeout=0.05
+        )
+    for _ in range(100):
+        if await cases(client):
+            break
+        await anyio.sleep(0.05)
+    assert [c["Subject"] for c in await cases(client)] == ["late"]
