@@ -120,6 +120,7 @@ class AdminEndpoints:
             Route(f"{p}/faults/drop-streams", self.drop_streams, methods=["POST"]),
             Route(f"{p}/faults/expire-tokens", self.expire_tokens, methods=["POST"]),
             Route(f"{p}/stats", self.stats, methods=["GET"]),
+            Route(f"{p}/reset", self.reset, methods=["POST"]),
         ]
 
     def _conversation(self, request: Request) -> Conversation:
@@ -296,6 +297,12 @@ class AdminEndpoints:
     async def expire_tokens(self, request: Request) -> Response:
         """Make every access token issued so far answer 401."""
         self.state.tokens.expire_all()
+        return Response(status_code=204)
+
+    async def reset(self, request: Request) -> Response:
+        """Forget everything (deployments, conversations, faults); old tokens stop working."""
+        self.state.reset()
+        self.tokens.last_verification_error = None
         return Response(status_code=204)
 
     async def stats(self, request: Request) -> JSONResponse:

@@ -59,6 +59,11 @@ class EventBus:
         for subject in list(self._wakeups):
             self._wake(subject)
 
+    def clear(self) -> None:
+        """Forget every retained event and end every stream (ids keep increasing)."""
+        self._events.clear()
+        self.drop_all_streams()
+
     def _wake(self, subject: str) -> None:
         wakeup = self._wakeups.pop(subject, None)
         if wakeup is not None:

@@ -6,6 +6,7 @@ actions (accept, reply, end) come from the admin API and the console page.
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import time
 import uuid
@@ -77,6 +78,8 @@ class MiawState:
 
     def __init__(self, config: MiawConfig) -> None:
         self.config = config
+        # A copy of the settings as created, restored by reset().
+        self._initial_config = dataclasses.replace(config)
         self.tokens = AccessTokens(config.access_token_ttl_seconds, config.clock)
         self.token_limiter = RateLimiter(config.token_requests_per_minute, config.clock)
         self.bus = EventBus(config.retained_events_per_subject)
@@ -87,6 +90,20 @@ class MiawState:
         #: Forced 429 answers still to give on /iamessage calls (fault injection).
         self.forced_429 = 0
         for deployment in config.deployments:
+            self.register_deployment(deployment)
+
+    def reset(self) -> None:
+        """Back to a fresh org: no deployments or conversations, initial settings, old tokens invalid."""
+        for config_field in dataclasses.fields(self.config):
+            setattr(self.config, config_field.name, getattr(self._initial_config, config_field.name))
+        self.bus.clear()
+        self.tokens.expire_all()
+        self.token_limiter = RateLimiter(self.config.token_requests_per_minute, self.config.clock)
+        self.deployments.clear()
+        self.conversations.clear()
+        self.channel_ids.clear()
+        self.forced_429 = 0
+        for deployment in self.config.deployments:
             self.register_deployment(deployment)
 
     # -- clock --------------------------------------------------------------

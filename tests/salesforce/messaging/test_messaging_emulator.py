@@ -48,7 +48,7 @@ def keys() -> SigningKeyPair:
     return generate_key_pair(kid="baton-key-1")
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def scrt_url() -> Iterator[str]:
     with serve_in_thread(create_miaw_app(MiawConfig(ping_interval_seconds=0.2))) as url:
         yield url
@@ -57,6 +57,8 @@ def scrt_url() -> Iterator[str]:
 @pytest.fixture
 async def http(scrt_url: str) -> AsyncIterator[httpx2.AsyncClient]:
     async with httpx2.AsyncClient(timeout=10.0) as client:
+        # One server per module; each test starts from a fresh org.
+        assert (await client.post(f"{scrt_url}/_emulator/miaw/reset")).status_code == 204
         deployment = {
             "orgId": ORG_ID,
             "esDeveloperName": DEPLOYMENT,

@@ -16,14 +16,10 @@ def signing_key() -> SigningKey:
     return make_signing_key()
 
 
-@pytest.fixture
-def miaw_config() -> MiawConfig:
-    return MiawConfig(ping_interval_seconds=0.2)
-
-
-@pytest.fixture
-def miaw_server(miaw_config: MiawConfig) -> Iterator[str]:
-    with serve_in_thread(create_miaw_app(miaw_config)) as base_url:
+@pytest.fixture(scope="module")
+def miaw_server() -> Iterator[str]:
+    # One server per module; every test starts from POST /reset.
+    with serve_in_thread(create_miaw_app(MiawConfig(ping_interval_seconds=0.2))) as base_url:
         yield base_url
 
 
@@ -31,6 +27,7 @@ def miaw_server(miaw_config: MiawConfig) -> Iterator[str]:
 async def emulator(miaw_server: str, signing_key: SigningKey) -> AsyncIterator[Emulator]:
     async with httpx2.AsyncClient(base_url=miaw_server, timeout=10.0) as http:
         emulator = Emulator(miaw_server, http)
+        assert (await emulator.admin("POST", "/reset")).status_code == 204
         response = await emulator.admin("POST", "/deployments", deployment_doc(signing_key))
         assert response.status_code == 201, response.text
         yield emulator
