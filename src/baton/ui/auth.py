@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from baton.api.deps import DbSession, OrgContext
 from baton.services import Services
@@ -41,6 +42,17 @@ def secret_key_of(request: Request) -> str:
 
 def now_seconds() -> int:
     return int(time.time())
+
+
+async def end_read(db: AsyncSession) -> None:
+    """End a read-only transaction before rendering or writing.
+
+    Handlers begin their own transactions, and on SQLite every transaction holds the
+    write lock (BEGIN IMMEDIATE) until it ends. Commit rather than roll back: the
+    factory does not expire rows on commit, so templates can still read them.
+    """
+    if db.in_transaction():
+        await db.commit()
 
 
 @dataclass(frozen=True)
@@ -89,9 +101,7 @@ async def current_user(request: Request, db: DbSession) -> UiUser:
         csrf=csrf_token(secret, session.nonce),
         nonce=session.nonce,
     )
-    # End the read transaction: handlers begin their own, and on SQLite every
-    # transaction holds the write lock (BEGIN IMMEDIATE) until it ends.
-    await db.rollback()
+    await end_read(db)
     return user
 
 

@@ -12,6 +12,7 @@ from baton.api.keys import authenticate_api_key
 from baton.ui.auth import (
     CurrentUser,
     clear_session_cookie,
+    end_read,
     now_seconds,
     require_csrf,
     safe_next,
@@ -74,7 +75,7 @@ async def login(request: Request, db: DbSession) -> Response:
     key = await authenticate_api_key(db, api_key) if api_key else None
     # Read what the cookie needs before the rollback expires the row.
     ids = (key.id, key.org_id) if key is not None else None
-    await db.rollback()
+    await end_read(db)
     if ids is None:
         return _login_page(
             request,

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from baton.api import channels as api
 from baton.api.deps import DbSession
 from baton.api.schemas import EmailChannelSettings
-from baton.ui.auth import CurrentUser, UiUser, require_csrf
+from baton.ui.auth import CurrentUser, UiUser, end_read, require_csrf
 from baton.ui.forms import field_errors
 from baton.ui.templating import templates
 
@@ -45,7 +45,7 @@ def _render(
 
 async def _saved_address(user: UiUser, db: DbSession) -> str | None:
     answer = await api.get_email_channel(user.org, db)
-    await db.rollback()
+    await end_read(db)
     address = answer.get("support_address")
     return str(address) if address else None
 

@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from baton.api.deps import DbSession
 from baton.conversations.service import CHANNELS
-from baton.ui.auth import CurrentUser
+from baton.ui.auth import CurrentUser, end_read
 from baton.ui.inbox_query import ASSIGNEES, HANDOFF_STATES, STATUSES, InboxFilters, list_inbox
 from baton.ui.templating import templates
 
@@ -23,7 +23,7 @@ async def ui_home() -> Response:
 async def inbox(request: Request, user: CurrentUser, db: DbSession) -> Response:
     filters = InboxFilters.from_query(dict(request.query_params))
     page = await list_inbox(db, user.org.org_id, filters)
-    await db.rollback()
+    await end_read(db)
     return templates.TemplateResponse(
         request,
         "inbox.html",

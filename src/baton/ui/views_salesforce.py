@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from baton.api import salesforce_email as api
 from baton.api.deps import DbSession
 from baton.salesforce.connection import load_integration
-from baton.ui.auth import CurrentUser, UiUser, require_csrf, services_of
+from baton.ui.auth import CurrentUser, UiUser, end_read, require_csrf, services_of
 from baton.ui.forms import field_errors
 from baton.ui.templating import templates
 
@@ -48,7 +48,7 @@ def _login_choice(login_url: str | None) -> tuple[str, str]:
 
 async def _status(request: Request, user: UiUser, db: DbSession) -> dict[str, Any]:
     status = await api.get_status(user.org, db, request)
-    await db.rollback()
+    await end_read(db)
     return status
 
 
@@ -110,7 +110,7 @@ async def salesforce_status_fragment(request: Request, user: CurrentUser, db: Db
 
 async def _saved_client_secret(request: Request, user: UiUser, db: DbSession) -> str | None:
     integration = await load_integration(db, user.org.org_id)
-    await db.rollback()
+    await end_read(db)
     if integration is None:
         return None
     secret = services_of(request).secret_box.decrypt(integration.secrets_encrypted).get("client_secret")

@@ -11,7 +11,7 @@ from baton.handoff.service import MANUAL_REASON, HandoffRequest, request_handoff
 from baton.handoff.summary import manual_handoff_summary
 from baton.jobs.wakeup import wake_workers
 from baton.store.models import Contact
-from baton.ui.auth import CurrentUser, UiUser, require_csrf
+from baton.ui.auth import CurrentUser, UiUser, end_read, require_csrf
 from baton.ui.session_detail import ROLE_LABELS, SessionDetail, load_session_detail
 from baton.ui.templating import templates
 
@@ -41,7 +41,7 @@ def _context(user: UiUser, detail: SessionDetail) -> dict[str, object]:
 @router.get("/sessions/{session_id}", response_class=HTMLResponse)
 async def session_page(request: Request, session_id: str, user: CurrentUser, db: DbSession) -> Response:
     detail = await load_session_detail(db, user.org.org_id, session_id)
-    await db.rollback()
+    await end_read(db)
     if detail is None:
         return not_found(request, user)
     notice = NOTICES.get(request.query_params.get("notice", ""))
@@ -53,7 +53,7 @@ async def session_page(request: Request, session_id: str, user: CurrentUser, db:
 async def session_live(request: Request, session_id: str, user: CurrentUser, db: DbSession) -> Response:
     """The parts of the page that change while an agent watches; polled by live.js."""
     detail = await load_session_detail(db, user.org.org_id, session_id)
-    await db.rollback()
+    await end_read(db)
     if detail is None:
         return not_found(request, user)
     return templates.TemplateResponse(
