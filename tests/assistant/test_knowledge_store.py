@@ -90,7 +90,7 @@ async def test_coverage_is_low_when_the_key_word_is_unknown(session_factory: Fac
     index = await IndexCache(session_factory).get(org)
     assert index.search("can I pay with bitcoin") == []
     passages = index.search("bitcoin refund")
-    assert passages and passages[0].coverage < 0.5
+    assert passages and passages[0].coverage <= 0.5  # below the default answering threshold (0.6)
 
 
 async def test_ingest_paths_reads_a_folder_tree_and_reports_progress(

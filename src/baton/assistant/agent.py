@@ -44,9 +44,11 @@ from baton.assistant.policy import (
 )
 from baton.assistant.priority import decide_priority
 from baton.assistant.providers.base import LLMProvider
+from baton.assistant.sentiment import strip_emotion
 from baton.assistant.settings import load_assistant_settings, load_handoff_settings
 from baton.assistant.smalltalk import REPLY_PHRASE, detect_small_talk
 from baton.assistant.summary import summarize_turn
+from baton.assistant.text import content_tokens, normalize
 from baton.assistant.tools import ToolCall, call_tool, select_tools
 from baton.assistant.topics import match_topics
 from baton.assistant.turn import Citation, Decision, TurnInput, TurnResult
@@ -189,18 +191,13 @@ class Assistant:
         if reasons:
             return self._handoff_or_collect(context, reasons)
 
-        if try_first and len(self._remainder_tokens(turn.message, request)) < 3:
-            return self._reply(context, "ask", phrase("try_first", context.language))
-        return await self._answer(context)
-
-    @staticmethod
-    def _remainder_tokens(message: str, request: Any) -> list[str]:
-        from baton.assistant.text import content_tokens, normalize
-
-        text = normalize(message)
+        query = strip_emotion(turn.message) if context.sentiment.anger else turn.message
         if request is not None:
-            text = text.replace(request.evidence, " ")
-        return content_tokens(text)
+            # Search for what the customer needs, not for the words they used to ask for a person.
+            query = normalize(query).replace(request.evidence, " ")
+            if try_first and len(content_tokens(query)) < 3:
+                return self._reply(context, "ask", phrase("try_first", context.language))
+        return await self._answer(context, query)
 
     def _check_frustration(self, context: TurnContext, reasons: list[str]) -> None:
         reading, mode = context.sentiment, context.policy.frustration
@@ -242,7 +239,7 @@ class Assistant:
 
     # --- answering ------------------------------------------------------------------------------
 
-    async def _answer(self, context: TurnContext) -> TurnResult:
+    async def _answer(self, context: TurnContext, query: str) -> TurnResult:
         turn, policy = context.turn, context.policy
         tool_answers, failed_tools = await self._run_tools(context)
         if tool_answers:
@@ -258,7 +255,8 @@ class Assistant:
             return self._handoff_or_collect(context, ["insufficient_tools"])
 
         index = await self.indexes.get(turn.org_id)
-        passages = index.search(turn.message, k=5)
+        passages = index.search(query, k=5)
+        context.debug["query"] = query
         context.debug["passages"] = [
             {
                 "source": p.source,
@@ -278,7 +276,7 @@ class Assistant:
             if llm_result is not None:
                 return llm_result
 
-        extracted = extractive_answer(turn.message, passages, min_confidence=threshold, idf=index.idf)
+        extracted = extractive_answer(query, passages, min_confidence=threshold, idf=index.idf)
         if extracted is not None:
             cited = extracted.passages
             where = "; ".join(

@@ -117,6 +117,14 @@ def anger_signals(message: str) -> tuple[int, list[str]]:
     return score, signals
 
 
+def strip_emotion(message: str) -> str:
+    """The message without its words of anger (they describe the mood, not what to look up)."""
+    text = normalize(message)
+    for pattern in (_PROFANITY_RE, _OUTRAGE_RE, _ANNOYANCE_RE):
+        text = pattern.sub(" ", text)
+    return text
+
+
 def read_sentiment(message: str, previous_customer_messages: Sequence[str] = ()) -> SentimentReading:
     """Sentiment of the customer now, taking their earlier complaints into account."""
     score, signals = anger_signals(message)

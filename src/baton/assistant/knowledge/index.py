@@ -63,10 +63,18 @@ class KnowledgeIndex:
 
     def coverage(self, query_tokens: list[str], passage_tokens: frozenset[str]) -> float:
         unique = set(query_tokens)
-        total = sum(self.idf(token) for token in unique)
+        known = [self.idf(token) for token in unique if token in self._document_frequency]
+        # A word the knowledge never uses weighs as much as an average word of the question: one such
+        # word in three lowers coverage to 2/3, a question made mostly of them cannot reach the threshold.
+        unknown_weight = sum(known) / len(known) if known else 1.0
+
+        def weight(token: str) -> float:
+            return self.idf(token) if token in self._document_frequency else unknown_weight
+
+        total = sum(weight(token) for token in unique)
         if total <= 0:
             return 0.0
-        return sum(self.idf(token) for token in unique if token in passage_tokens) / total
+        return sum(weight(token) for token in unique if token in passage_tokens) / total
 
     def search(self, query: str, k: int = 5) -> list[Passage]:
         """The best passages for ``query``, most useful first (coverage, then BM25 score)."""
