@@ -1,0 +1,1 @@
+"""The pieces of ``baton demo`` (see ``baton.demo``): the customer's page, seeding, servers, help articles."""
