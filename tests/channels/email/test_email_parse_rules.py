@@ -196,6 +196,11 @@ def test_mislabelled_charset_falls_back_without_failing() -> None:
     assert parse_inbound(raw).text == "Pr\ufffdcis"
 
 
+def test_8bit_utf8_body_without_charset_is_read_as_utf8() -> None:
+    raw = b"From: a@example.com\nMessage-ID: <x4@e>\n\nGr\xc3\xbc\xc3\x9fe aus K\xc3\xb6ln\n"
+    assert parse_inbound(raw).text == "Grüße aus Köln"
+
+
 def test_mail_with_almost_no_headers() -> None:
     parsed = parse_inbound(b"just a body\n")
     assert parsed.from_address == ""
@@ -282,3 +287,42 @@ def test_parse_never_raises_on_damaged_mail(data: st.DataObject, eml: object) ->
 @given(raw=st.binary(max_size=600))
 def test_parse_never_raises_on_arbitrary_bytes(raw: bytes) -> None:
     assert parse_inbound(raw).message_id
+
+
+# --- reply text ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "reply"),
+    [
+        # Sentences that merely start like a sign-off are the customer's words.
+        (
+            "Hi,\n\nThanks, but the parcel is still missing. Can you check?\n\nJane",
+            "Hi,\n\nThanks, but the parcel is still missing. Can you check?\n\nJane",
+        ),
+        ("Hallo,\n\nGrüße aus Berlin erst mal. Das Paket fehlt noch.\n\nMax", None),
+        ("Hi,\n\nWarning: the box was wet and the mail carrier left it outside.\n\nJane", None),
+        # …while the real signature after them still goes.
+        (
+            "Hi,\n\nThanks, but the parcel is still missing.\n\n"
+            "Best regards,\nJane Doe\nACME Corp\n+1 555 0100",
+            "Hi,\n\nThanks, but the parcel is still missing.",
+        ),
+        (
+            "CAUTION: This email originated from outside of the organization. Do not click links.\n\n"
+            "Hi,\n\nwhere is my order?\n\nBest regards,\nJane",
+            "Hi,\n\nwhere is my order?",
+        ),
+        ("Hello\n\nSent from my iPhone", "Hello"),
+        ("Hi,\n\nthe link is broken\n\n-- \nJane Doe\nCEO", "Hi,\n\nthe link is broken"),
+        ("Thanks!", None),
+        (
+            "Hi,\n\nmy order:\n- 2 cups\n- 1 teapot\n\nKind regards,\nAnn",
+            "Hi,\n\nmy order:\n- 2 cups\n- 1 teapot",
+        ),
+        ("Hi,\n\nsee below\n\n> quoted without any attribution line\n> more", "Hi,\n\nsee below"),
+    ],
+)
+def test_reply_text(body: str, reply: str | None) -> None:
+    parsed = parse_inbound(mail(body=body))
+    assert parsed.reply_text == (body if reply is None else reply)

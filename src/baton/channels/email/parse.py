@@ -250,14 +250,22 @@ def _normalise_newlines(text: str) -> str:
 
 def _part_text(part: MIMEPart) -> str:
     """Decoded text of a part, surviving unknown or lying charset declarations."""
+    payload = part.get_payload(decode=True)
+    data = payload if isinstance(payload, bytes) else b""
     try:
         content = part.get_content()
-        if isinstance(content, str):
-            return _repair(content)
     except (LookupError, UnicodeError, ValueError, AssertionError, KeyError):
-        pass
-    payload = part.get_payload(decode=True)
-    return _decode_bytes(payload if isinstance(payload, bytes) else b"", None)
+        return _decode_bytes(data, None)
+    if not isinstance(content, str):
+        return _decode_bytes(data, None)
+    if "\ufffd" in content:
+        # 8-bit text without a charset (read as ASCII) or mislabelled as ASCII/UTF-8:
+        # when the bytes are valid UTF-8 they almost certainly are UTF-8.
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    return _repair(content)
 
 
 def _attachments(message: MIMEPart, skip: tuple[MIMEPart | None, ...]) -> list[Attachment]:
