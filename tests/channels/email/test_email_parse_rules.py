@@ -326,3 +326,32 @@ def test_parse_never_raises_on_arbitrary_bytes(raw: bytes) -> None:
 def test_reply_text(body: str, reply: str | None) -> None:
     parsed = parse_inbound(mail(body=body))
     assert parsed.reply_text == (body if reply is None else reply)
+
+
+def test_html_only_reply_loses_its_quoted_history() -> None:
+    html = (
+        '<div dir="ltr">Still nothing arrived.</div><br><div class="gmail_quote">'
+        '<div class="gmail_attr">On Tue, 3 Mar 2026 at 10:12, Acme &lt;support@acme.example&gt; wrote:'
+        "<br></div>"
+        '<blockquote class="gmail_quote">Your parcel left today.</blockquote></div>'
+    )
+    raw = mail(headers="Content-Type: text/html; charset=utf-8\n", body=html)
+    parsed = parse_inbound(raw)
+    assert parsed.reply_text == "Still nothing arrived."
+    assert parsed.text.endswith("wrote:\n> Your parcel left today.")
+
+
+def test_forwarded_message_attachment_is_listed_not_opened() -> None:
+    inner = b"From: bob@example.net\nSubject: Original\nMessage-ID: <inner@example.net>\n\nInner body\n"
+    raw = (
+        b"From: ann@example.com\nMessage-ID: <outer@example.com>\nSubject: Fwd: Original\n"
+        b'Content-Type: multipart/mixed; boundary="f"\n\n'
+        b"--f\nContent-Type: text/plain\n\nSee the forwarded mail.\n"
+        b"--f\nContent-Type: message/rfc822\nContent-Disposition: attachment\n\n" + inner + b"--f--\n"
+    )
+    parsed = parse_inbound(raw)
+    assert parsed.message_id == "outer@example.com"
+    assert parsed.text == "See the forwarded mail."
+    [attachment] = parsed.attachments
+    assert attachment.content_type == "message/rfc822"
+    assert attachment.size > len("Inner body")
