@@ -83,8 +83,10 @@ def parse_inbound(raw: bytes, *, envelope_recipients: list[str] | None = None) -
     """Parse raw RFC 5322 bytes.
 
     ``envelope_recipients`` are the SMTP ``RCPT TO`` addresses (or a provider's
-    envelope field); Baton routes on them, never on the ``To`` header, which a
-    forwarded mail keeps from the original. A mail without a Message-ID gets a
+    envelope field): where the mail was actually delivered, which for forwarded
+    mail differs from the ``To`` header it keeps from the original. They are
+    passed in because the raw bytes cannot be trusted to say (a sender can
+    write any ``Delivered-To``). A mail without a Message-ID gets a
     deterministic synthetic one, so a second delivery of it is a duplicate.
     """
     message = email.message_from_bytes(raw, policy=email.policy.default)
