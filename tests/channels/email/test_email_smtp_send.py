@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from email.message import EmailMessage
+from typing import Any
 
 import pytest
 from structlog.testing import capture_logs
@@ -19,9 +21,11 @@ from baton.channels.email.smtp_send import (
     parse_smtp_url,
     send_message,
 )
-from conftest import SmtpServerFactory
 
 pytestmark = pytest.mark.anyio
+
+# The ``smtp_server`` fixture from conftest.py (conftest modules are not importable by name).
+SmtpServerFactory = Callable[..., AbstractAsyncContextManager[Any]]
 
 SECRET = "p@ss:w/rd%secret"
 SECRET_IN_URL = "p%40ss%3Aw%2Frd%25secret"
