@@ -58,6 +58,8 @@
     var handedOff = facts.getAttribute("data-handed-off") === "true";
     button.disabled = handedOff;
     if (reason) reason.disabled = handedOff;
+    var reasonField = document.getElementById("reason-field");
+    if (reasonField) reasonField.hidden = handedOff;
     if (done) done.hidden = !handedOff;
     if (handedOff) button.setAttribute("aria-describedby", "handoff-done");
     else button.removeAttribute("aria-describedby");

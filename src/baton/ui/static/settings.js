@@ -42,6 +42,8 @@
   var result = document.getElementById("oauth-result");
   function announce(text, ok) {
     if (!result) return;
+    var stale = document.getElementById("page-notice");
+    if (stale) stale.hidden = true;  // "Credentials saved" no longer describes the state
     result.textContent = text;
     result.className = "alert " + (ok ? "alert-info" : "alert-error");
     result.hidden = false;
