@@ -48,6 +48,25 @@ async def test_sign_in_sets_a_signed_httponly_cookie_without_the_key(
     assert "Acme" in inbox.text
 
 
+async def test_an_expired_sign_in_on_a_form_returns_to_the_forms_page(client: httpx2.AsyncClient) -> None:
+    response = await client.post(
+        "/ui/sessions/abc/handoff", headers={"referer": "http://baton.test/ui/sessions/abc"}, data={}
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/ui/login?next=/ui/sessions/abc"
+    foreign = await client.post(
+        "/ui/settings/email", headers={"referer": "https://evil.example/ui/x"}, data={}
+    )
+    assert foreign.headers["location"] == "/ui/login?next=/ui/sessions"
+
+
+async def test_ui_root_goes_to_the_inbox(client: httpx2.AsyncClient, ui_app: UiApp) -> None:
+    await sign_in(client, ui_app.acme.api_key)
+    response = await client.get("/ui/")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/ui/sessions"
+
+
 async def test_sign_in_returns_to_the_page_asked_for(client: httpx2.AsyncClient, ui_app: UiApp) -> None:
     response = await sign_in(client, ui_app.acme.api_key, next_path="/ui/settings/email")
     assert response.headers["location"] == "/ui/settings/email"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse
@@ -82,10 +82,20 @@ def safe_next(path: str | None) -> str:
     return "/ui/sessions"
 
 
+def _return_path(request: Request) -> str:
+    """Where to go after signing in again: a form's action can't be revisited with GET, its page can."""
+    if request.method == "GET":
+        return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc == request.url.netloc:
+        return safe_next(referer.path + (f"?{referer.query}" if referer.query else ""))
+    return safe_next(None)
+
+
 async def current_user(request: Request, db: DbSession) -> UiUser:
     secret = secret_key_of(request)
     session = decode_session(secret, request.cookies.get(SESSION_COOKIE), now_seconds())
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    target = _return_path(request)
     if session is None:
         raise LoginRequired(target)
     key = await db.get(ApiKey, session.key_id)
