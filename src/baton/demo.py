@@ -30,7 +30,7 @@ from rich.console import Console
 
 from baton.app import create_app
 from baton.demo_page.page import DemoLinks, create_demo_page
-from baton.demo_page.salesforce import connect_salesforce, external_client_app
+from baton.demo_page.salesforce import ConnectFailed, connect_salesforce, external_client_app
 from baton.demo_page.seed import (
     ORG_NAME,
     SUPPORT_ADDRESS,
@@ -236,6 +236,8 @@ async def run_demo(host: str = "127.0.0.1", port: int = 8000) -> None:
             console.print("Stopping…")
     except PortInUse as exc:
         raise SystemExit(f"baton demo: {exc}") from None
+    except ConnectFailed as exc:
+        raise SystemExit(f"baton demo: connecting Salesforce failed at {exc}") from None
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import pkgutil
 import secrets
 from dataclasses import asdict, dataclass
@@ -83,8 +84,10 @@ def _read_state(home: Path) -> DemoState | None:
 def _write_state(home: Path, state: DemoState) -> None:
     home.mkdir(parents=True, exist_ok=True)
     path = home / STATE_FILE
-    path.write_text(json.dumps(asdict(state), indent=2) + "\n", encoding="utf-8")
-    # It holds an API key and a client secret.
+    # It holds an API key and a client secret: readable by the owner only, from the first byte.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(json.dumps(asdict(state), indent=2) + "\n")
     path.chmod(0o600)
 
 
