@@ -19,7 +19,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from baton.jobs.errors import RetryLater
 from baton.jobs.queue import enqueue
 from baton.jobs.registry import JobContext
 from baton.salesforce.cases.replies import CaseEvent, accept_case_events
@@ -155,7 +154,9 @@ async def poll_case_updates(ctx: JobContext) -> None:
         except NotConnected:
             return
         except SalesforceError as exc:
-            raise RetryLater(reason=f"poll failed: {exc.error_code or exc.status}") from exc
+            # No retry: the cursor stays where it was, so the next interval's poll covers this window.
+            log.warning("Salesforce poll failed for org %s: %s", org_id, exc.error_code or exc.status)
+            return
     else:
         events = []
     async with services.session_factory() as db, db.begin():
