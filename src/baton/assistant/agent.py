@@ -13,6 +13,7 @@ Every handoff carries all the reasons that fired, in words the rep can read.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
@@ -25,8 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from baton.assistant.answering import extractive_answer
 from baton.assistant.collection import ASKED_KEY, PENDING_KEY, extract_fields, fields_to_ask
 from baton.assistant.conversation import TurnContext, read_turn
-from baton.assistant.human_request import count_human_requests, detect_human_request
-from baton.assistant.knowledge.index import IndexCache, Passage
+from baton.assistant.human_request import count_human_requests, detect_human_request, without_person_mentions
+from baton.assistant.knowledge.index import IndexCache, KnowledgeIndex, Passage
 from baton.assistant.language import detect_language
 from baton.assistant.llm_answer import llm_answer
 from baton.assistant.office_hours import (
@@ -48,7 +49,7 @@ from baton.assistant.sentiment import strip_emotion
 from baton.assistant.settings import load_assistant_settings, load_handoff_settings
 from baton.assistant.smalltalk import REPLY_PHRASE, detect_small_talk
 from baton.assistant.summary import summarize_turn
-from baton.assistant.text import content_tokens, normalize
+from baton.assistant.text import content_tokens
 from baton.assistant.tools import ToolCall, call_tool, select_tools
 from baton.assistant.topics import match_topics
 from baton.assistant.turn import Citation, Decision, TurnInput, TurnResult
@@ -67,6 +68,24 @@ REASON_WORDS = {
     "customer_frustrated": "the customer is frustrated",
     "unproductive_conversation": "the conversation is not making progress",
 }
+
+
+def best_query(index: KnowledgeIndex, message: str) -> tuple[str, list[Passage]]:
+    """Search the whole message and each of its questions; keep the search that covers best.
+
+    Customers often give context before the question ("The colour looks different. How do I
+    start a return?"); the context's words are not in the help centre and would dilute it.
+    """
+    candidates = [message]
+    sentences = [part.strip() for part in re.split(r"(?<=[.!?¿¡؟])\s+", message) if part.strip()]
+    if len(sentences) > 1:
+        candidates += [sentence for sentence in sentences if "?" in sentence or "؟" in sentence]
+    best: tuple[str, list[Passage]] = (message, [])
+    for candidate in candidates:
+        passages = index.search(candidate, k=5)
+        if passages and (not best[1] or passages[0].coverage > best[1][0].coverage):
+            best = (candidate, passages)
+    return best
 
 
 class Assistant:
@@ -192,11 +211,10 @@ class Assistant:
             return self._handoff_or_collect(context, reasons)
 
         query = strip_emotion(turn.message) if context.sentiment.anger else turn.message
-        if request is not None:
-            # Search for what the customer needs, not for the words they used to ask for a person.
-            query = normalize(query).replace(request.evidence, " ")
-            if try_first and len(content_tokens(query)) < 3:
-                return self._reply(context, "ask", phrase("try_first", context.language))
+        # Search for what the customer needs, not for the words about talking to a person.
+        query = without_person_mentions(query) or query
+        if try_first and len(content_tokens(query)) < 2:
+            return self._reply(context, "ask", phrase("try_first", context.language))
         return await self._answer(context, query)
 
     def _check_frustration(self, context: TurnContext, reasons: list[str]) -> None:
@@ -255,7 +273,7 @@ class Assistant:
             return self._handoff_or_collect(context, ["insufficient_tools"])
 
         index = await self.indexes.get(turn.org_id)
-        passages = index.search(query, k=5)
+        query, passages = best_query(index, query)
         context.debug["query"] = query
         context.debug["passages"] = [
             {

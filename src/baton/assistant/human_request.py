@@ -190,5 +190,17 @@ def detect_human_request(message: str) -> HumanRequest | None:
     return None
 
 
+def without_person_mentions(message: str) -> str:
+    """The normalised message without any talk-to-a-person phrase, asked for or refused.
+
+    "I don't want to talk to a human, just tell me the delivery time" is about delivery
+    times; the words about people only dilute a knowledge search.
+    """
+    stripped = " ".join(re.sub(r"[^\w\s'!?-]", " ", normalize(message)).split())
+    for _language, pattern in _PATTERNS:
+        stripped = pattern.sub(" ", stripped)
+    return " ".join(stripped.split())
+
+
 def count_human_requests(customer_messages: list[str]) -> int:
     return sum(1 for text in customer_messages if detect_human_request(text) is not None)

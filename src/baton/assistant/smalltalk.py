@@ -195,6 +195,11 @@ _FILLER = frozenset(
     ]
 )
 
+# Words that turn a "thanks" into a complaint or a request ("thanks for nothing", "thanks but it broke").
+_NEGATIVE = re.compile(
+    r"\b(?:but|however|nothing|not|no|never|still|although|pero|mais|aber|mas|لكن|broke|broken|wrong|problem)\b"
+)
+
 # Smalltalk kind → the phrase that answers it (see phrases.PHRASES).
 REPLY_PHRASE = {
     "identity": "identity",
@@ -229,6 +234,9 @@ def detect_small_talk(message: str) -> SmallTalk | None:
         return None
     leftover = [word for word in text.split() if not (is_stopword(word) or word in _FILLER)]
     if leftover:
+        # Thanks with a compliment ("your agent was really helpful, thanks!") asks for nothing.
+        if found == ["thanks"] and "?" not in message and not _NEGATIVE.search(text):
+            return SmallTalk("thanks")
         return None
     return SmallTalk(found[0])
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
-_ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ـ": ""})
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'"})
+_ARABIC_FOLD_MAP = {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ـ": ""}
+_APOSTROPHES_MAP = {"’": "'", "‘": "'", "`": "'", "´": "'"}
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*", re.UNICODE)
 
 
@@ -35,6 +36,9 @@ STOPWORDS: frozenset[str] = frozenset(
     won't isn't aren't wasn't please hi hello hey thanks thank ok okay yes yeah want wanted need
     needs know like get got im ive dont cant wont would've let lets tell ask asking question
     long much many soon possible able anything something still really actually already guys
+    hasn't haven't shouldn't wouldn't couldn't i'll sorry come comes go goes make take takes
+    cuanto cuanta cuantos cuantas tiempo solo dime combien temps comment lange bekomme bekommen
+    quanto tempo
     el la los las un una unos unas y o pero de del al en con por para como es son fue ser estar
     esta este esto estos estas ese esa eso lo le les se su sus mi mis tu tus yo nosotros que qué
     cual cuando donde porque muy mas más ya hay tengo tiene quiero puedo puede hola gracias favor
@@ -54,15 +58,23 @@ STOPWORDS: frozenset[str] = frozenset(
 )
 
 
+# Combining marks left by NFKD: Latin diacritics and Arabic short vowels (harakat).
+_COMBINING = re.compile("[\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
+_FOLD = str.maketrans({**_APOSTROPHES_MAP, **_ARABIC_FOLD_MAP})
+
+
 def fold_accents(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    if text.isascii():
+        return text
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text))
 
 
 def normalize(text: str) -> str:
     """Lower case, no accents, folded Arabic letters, unified apostrophes, single spaces."""
-    folded = fold_accents(text.translate(_APOSTROPHES).lower()).translate(_ARABIC_FOLD)
-    return " ".join(folded.split())
+    if text.isascii():
+        # The common case, kept cheap: ingesting thousands of pages normalises every passage.
+        return " ".join(text.replace("`", "'").lower().split())
+    return " ".join(fold_accents(text.lower()).translate(_FOLD).split())
 
 
 _NORMALIZED_STOPWORDS: frozenset[str] = frozenset(normalize(word) for word in STOPWORDS)
@@ -73,7 +85,7 @@ _SUFFIXES: tuple[str, ...] = tuple(
         _split(
             "ations ation ments ment ings ing edly ed ies es s ly ers er "
             "ciones cion mente ados adas ado ada idos idas ido ida "
-            "ements ement euses euse eurs eur ees ee "
+            "ements ement euses euse eurs eur ees ee ez "
             "ungen ung en "
             "coes cao"
         ),
@@ -83,27 +95,45 @@ _SUFFIXES: tuple[str, ...] = tuple(
 )
 
 _ARABIC_ARTICLES = ("وال", "بال", "فال", "كال", "لل", "ال")
+_ARABIC_PARTICLES = frozenset("وبلفك")
 
 
-def stem(token: str) -> str:
-    """A crude multilingual suffix stripper (good enough to join inflections for BM25)."""
-    if not token.isascii():
-        # Arabic attaches the article to the word: "الحساب" and "حساب" are the same word.
-        for article in _ARABIC_ARTICLES:
-            if token.startswith(article) and len(token) - len(article) >= 3:
-                return token[len(article) :]
-        return token
-    if len(token) <= 4:
-        return token
-    for suffix in _SUFFIXES:
-        if token.endswith(suffix) and len(token) - len(suffix) >= 4:
-            return token[: -len(suffix)]
+def _stem_arabic(token: str) -> str:
+    # Arabic attaches the article and one-letter particles (and, with, for…) to the word:
+    # "الحساب", "بالحساب" and "حساب" are the same word.
+    for article in _ARABIC_ARTICLES:
+        if token.startswith(article) and len(token) - len(article) >= 3:
+            return token[len(article) :]
+    if token[:1] in _ARABIC_PARTICLES and len(token) >= 5:
+        return token[1:]
     return token
 
 
+@lru_cache(maxsize=262_144)
+def stem(token: str) -> str:
+    """A crude multilingual suffix stripper (good enough to join inflections for BM25)."""
+    if not token.isascii():
+        return _stem_arabic(token)
+    if len(token) <= 4:
+        return token
+    if token.endswith("ies") and len(token) > 5:
+        return token[:-3] + "y"  # batteries → battery
+    for suffix in _SUFFIXES:
+        if token.endswith(suffix) and len(token) - len(suffix) >= 4:
+            token = token[: -len(suffix)]
+            break
+    # A final silent e joins "exchange" with "exchanges"/"exchanging" (→ exchang).
+    if token.endswith("e") and len(token) > 5:
+        token = token[:-1]
+    return token
+
+
+_FRENCH_ELISION = re.compile(r"\b(?:[dljnmtsc]|qu)'(?=\w)")
+
+
 def words(text: str) -> list[str]:
-    """Normalised word tokens, stop words included (for phrase matching)."""
-    return _WORD.findall(normalize(text))
+    """Normalised word tokens, stop words included (for phrase matching); French elisions split off."""
+    return _WORD.findall(_FRENCH_ELISION.sub("", normalize(text)))
 
 
 def content_tokens(text: str) -> list[str]:

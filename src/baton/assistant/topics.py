@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
 
-from baton.assistant.text import content_tokens
+from baton.assistant.text import content_tokens, is_stopword, words
 
 
 @dataclass(frozen=True)
@@ -81,11 +81,12 @@ CONCEPTS: tuple[Concept, ...] = (
             "press | media | journalist | journalists | reporter | reporters | newspaper | interview"
         ),
         terms=_phrases(
-            "journalist | reporter | press inquiry | press enquiry | press office | press release | "
+            "journalist | =reporter | =reporters | press inquiry | press enquiry | press office | "
+            "press release | "
             "press contact | media inquiry | media enquiry | newspaper | magazine | writing a story | "
-            "writing an article | for an article | podcast | tv show | documentary | periodista | "
+            "writing an article about | podcast | tv show | documentary | periodista | "
             "prensa | reportaje | medio de comunicacion | journaliste | presse | reportage | journal "
-            "| journalistin | zeitung | redaktion | jornalista | imprensa | reportagem | صحفي | صحفيه "
+            "| journalistin | =zeitung | redaktion | jornalista | imprensa | reportagem | صحفي | صحفيه "
             "| صحافه | اعلام | جريده"
         ),
     ),
@@ -258,10 +259,26 @@ class _ExpandedTopic:
 
 
 def _contains_sequence(tokens: list[str], phrase: tuple[str, ...]) -> bool:
+    """The phrase's words side by side, in any order ("konto löschen" / "löschen Sie mein Konto")."""
     size = len(phrase)
     if size == 0 or size > len(tokens):
         return False
-    return any(tuple(tokens[i : i + size]) == phrase for i in range(len(tokens) - size + 1))
+    wanted = sorted(phrase)
+    return any(sorted(tokens[i : i + size]) == wanted for i in range(len(tokens) - size + 1))
+
+
+# A term marked "=" is compared unstemmed: "reporter" must not meet "report", nor "Zeitung" "Zeit".
+_EXACT = "="
+
+
+def _term_tokens(term: str) -> tuple[str, ...]:
+    if term.startswith(_EXACT):
+        return (_EXACT, *_unstemmed(term[1:]))
+    return tuple(content_tokens(term))
+
+
+def _unstemmed(text: str) -> list[str]:
+    return [word for word in words(text) if not is_stopword(word) and len(word) > 1]
 
 
 @lru_cache(maxsize=1024)
@@ -272,7 +289,7 @@ def expand_topic(topic: str) -> _ExpandedTopic:
     for concept in CONCEPTS:
         keys = {token for key in concept.keys for token in content_tokens(key)}
         if keys.intersection(own):
-            phrases.update(tuple(content_tokens(term)) for term in concept.terms)
+            phrases.update(_term_tokens(term) for term in concept.terms)
     # Multi-word topics also match on their own wording ("late delivery compensation").
     if len(own) >= 2:
         phrases.add(tuple(own))
@@ -289,11 +306,15 @@ def _similar(a: str, b: str) -> bool:
 
 def match_topic(message: str, topic: str) -> TopicMatch | None:
     tokens = content_tokens(message)
+    plain = _unstemmed(message)
     if not tokens:
         return None
     expanded = expand_topic(topic)
     for phrase in expanded.phrases:
-        if _contains_sequence(tokens, phrase):
+        if phrase[0] == _EXACT:
+            if _contains_sequence(plain, phrase[1:]):
+                return TopicMatch(topic, " ".join(phrase[1:]))
+        elif _contains_sequence(tokens, phrase):
             return TopicMatch(topic, " ".join(phrase))
     own = expanded.own_tokens
     if not own:

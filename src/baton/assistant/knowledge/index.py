@@ -42,7 +42,7 @@ class KnowledgeIndex:
     def __init__(self, chunks: list[ChunkRow]) -> None:
         self.chunks = chunks
         # The heading is indexed with its text: it is often the best summary of what the passage covers.
-        self._tokens = [content_tokens(f"{chunk.heading}\n{chunk.text}") for chunk in chunks]
+        self._tokens = [content_tokens(chunk.heading) + content_tokens(chunk.text) for chunk in chunks]
         self._token_sets = [frozenset(tokens) for tokens in self._tokens]
         frequencies: Counter[str] = Counter()
         for token_set in self._token_sets:
