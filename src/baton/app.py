@@ -9,12 +9,14 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
 
 from baton import __version__
 from baton.api import channels, salesforce_email, sessions, webhooks
 from baton.services import Services, build_services
 from baton.settings import Settings, get_settings
+from baton.ui import routes as ui_routes
 
 OPTIONAL_ROUTERS = (
     "baton.api.knowledge",
@@ -95,7 +97,13 @@ def create_app(
         app.include_router(router, prefix="/api/v1")
     app.include_router(webhooks.router)
     app.include_router(salesforce_email.callback_router)
+    app.include_router(ui_routes.router)
+    app.mount("/ui/static", StaticFiles(directory=ui_routes.STATIC_DIR), name="ui-static")
     _include_optional(app)
+
+    @app.get("/", include_in_schema=False)
+    async def home() -> RedirectResponse:
+        return RedirectResponse("/ui/sessions")
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

@@ -31,8 +31,7 @@ from baton.conversations.service import (
     list_messages,
 )
 from baton.conversations.turns import after_customer_message_human_owned, run_ai_turn
-from baton.handoff.service import MANUAL_REASON, HandoffRequest, request_handoff
-from baton.handoff.summary import manual_handoff_summary
+from baton.handoff.service import hand_off_manually
 from baton.jobs.wakeup import wake_workers
 from baton.services import Services
 from baton.store.models import Contact, DebugEvent, Session
@@ -159,17 +158,6 @@ async def handoff(
 ) -> SessionOut:
     async with db.begin():
         session, contact = await _load(db, org, session_id)
-        reason = body.reason if body and body.reason else None
-        summary = manual_handoff_summary(session, contact, await list_messages(db, session.id), reason)
-        await request_handoff(
-            db,
-            session,
-            HandoffRequest(
-                reasons=[MANUAL_REASON],
-                summary=summary,
-                reasoning=reason or "Handed off manually from the inbox.",
-                source="manual",
-            ),
-        )
+        await hand_off_manually(db, session, body.reason if body else None)
     wake_workers()
     return session_out(session, contact)

@@ -84,3 +84,24 @@ async def request_handoff(db: AsyncSession, session: Session, request: HandoffRe
             ordering_key=session_ordering_key(session.id),
         )
     return True
+
+
+async def hand_off_manually(db: AsyncSession, session: Session, reason: str | None) -> bool:
+    """An agent hands the session off from the inbox or the API: summarise what is stored, then hand off."""
+    from baton.conversations.service import list_messages
+    from baton.handoff.summary import manual_handoff_summary
+    from baton.store.models import Contact
+
+    contact = await db.get(Contact, session.contact_id)
+    assert contact is not None
+    summary = manual_handoff_summary(session, contact, await list_messages(db, session.id), reason)
+    return await request_handoff(
+        db,
+        session,
+        HandoffRequest(
+            reasons=[MANUAL_REASON],
+            summary=summary,
+            reasoning=reason or "Handed off manually from the inbox.",
+            source="manual",
+        ),
+    )

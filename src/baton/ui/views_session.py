@@ -6,11 +6,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from baton.api.deps import DbSession
-from baton.conversations.service import get_session_for_org, list_messages
-from baton.handoff.service import MANUAL_REASON, HandoffRequest, request_handoff
-from baton.handoff.summary import manual_handoff_summary
+from baton.conversations.service import get_session_for_org
+from baton.handoff.service import hand_off_manually
 from baton.jobs.wakeup import wake_workers
-from baton.store.models import Contact
 from baton.ui.auth import CurrentUser, UiUser, end_read, require_csrf
 from baton.ui.session_detail import ROLE_LABELS, SessionDetail, load_session_detail
 from baton.ui.templating import templates
@@ -75,19 +73,7 @@ async def hand_off(request: Request, session_id: str, user: CurrentUser, db: DbS
         session = await get_session_for_org(db, user.org.org_id, session_id)
         if session is None:
             return not_found(request, user)
-        contact = await db.get(Contact, session.contact_id)
-        assert contact is not None
-        summary = manual_handoff_summary(session, contact, await list_messages(db, session.id), reason)
-        started = await request_handoff(
-            db,
-            session,
-            HandoffRequest(
-                reasons=[MANUAL_REASON],
-                summary=summary,
-                reasoning=reason or "Handed off manually from the inbox.",
-                source="manual",
-            ),
-        )
+        started = await hand_off_manually(db, session, reason)
     if started:
         wake_workers()
     notice = "handoff_requested" if started else "already_handed_off"

@@ -14,6 +14,7 @@ from baton.store.models.core import (
     Session,
 )
 from baton.store.models.jobs import Job, JobAttempt
+from baton.store.models.knowledge import KnowledgeChunk, KnowledgeSource, KnowledgeVersion
 
 __all__ = [
     "ApiKey",
@@ -25,6 +26,9 @@ __all__ = [
     "Integration",
     "Job",
     "JobAttempt",
+    "KnowledgeChunk",
+    "KnowledgeSource",
+    "KnowledgeVersion",
     "Message",
     "Organization",
     "SalesforceCase",
