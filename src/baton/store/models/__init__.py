@@ -15,6 +15,7 @@ from baton.store.models.core import (
 )
 from baton.store.models.jobs import Job, JobAttempt
 from baton.store.models.knowledge import KnowledgeChunk, KnowledgeSource, KnowledgeVersion
+from baton.store.models.live import LiveEvent, MessagingStream
 
 __all__ = [
     "ApiKey",
@@ -29,7 +30,9 @@ __all__ = [
     "KnowledgeChunk",
     "KnowledgeSource",
     "KnowledgeVersion",
+    "LiveEvent",
     "Message",
+    "MessagingStream",
     "Organization",
     "SalesforceCase",
     "Session",
