@@ -18,7 +18,7 @@ from typing import Any
 import structlog
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-__all__ = ["DEFAULT_MAX_MESSAGE_SIZE", "InboundMailHandler", "SmtpReceiver"]
+__all__ = ["DEFAULT_MAX_MESSAGE_SIZE", "InboundMailHandler", "RejectMessage", "SmtpReceiver"]
 
 log = structlog.get_logger(__name__)
 
@@ -29,6 +29,16 @@ InboundMailHandler = Callable[[bytes, list[str]], Awaitable[None]]
 DEFAULT_MAX_MESSAGE_SIZE = 25 * 1024 * 1024
 
 ACCEPTED = "250 2.0.0 Message accepted for delivery"
+
+
+class RejectMessage(Exception):
+    """Raised by a handler to refuse a message for good (e.g. no such mailbox): answered with ``reply``."""
+
+    def __init__(self, reply: str = "550 5.1.1 Recipient address rejected") -> None:
+        super().__init__(reply)
+        self.reply = reply
+
+
 TRY_AGAIN = "451 4.3.0 Message not stored, please try again later"
 
 
@@ -50,6 +60,9 @@ class _DeliveryHook:
         recipients = list(envelope.rcpt_tos)
         try:
             await self._handler(raw, recipients)
+        except RejectMessage as exc:
+            log.info("smtp_inbound_rejected", recipients=recipients, reply=exc.reply)
+            return exc.reply
         except Exception:
             log.exception("smtp_inbound_handler_failed", recipients=recipients, size=len(raw))
             return TRY_AGAIN
