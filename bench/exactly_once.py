@@ -7,7 +7,10 @@ rate-limit window; one of two worker processes is killed with SIGKILL mid-run an
 replacement started. At the end every session must have exactly one Case, every Case
 exactly its transcript, and no Case may exist twice.
 
-    python bench/exactly_once.py --handoffs 1000 [--database postgresql://postgres@127.0.0.1/postgres]
+    python bench/exactly_once.py --handoffs 1000 [--database postgresql://postgres@127.0.0.1:5432/postgres]
+
+With ``--database`` a fresh database is created on that PostgreSQL server for the run and
+dropped afterwards; without it, a fresh SQLite file.
 """
 
 from __future__ import annotations
@@ -28,7 +31,14 @@ from baton.services import Services, build_services
 from baton.settings import Settings
 from baton.store.base import Base
 from baton.store.models import Job, JobAttempt, Session
-from harness import connect_org, emulator_process, sleep_until, start_worker, worker_env
+from harness import (
+    connect_org,
+    emulator_process,
+    fresh_database,
+    sleep_until,
+    start_worker,
+    worker_env,
+)
 
 MESSAGES_PER_SESSION = 3
 
@@ -168,6 +178,9 @@ async def run_exactly_once(database_url: str, handoffs: int, *, kill_worker: boo
                     "timeout_rate": 0.03,
                     "timeout_seconds": 3,
                     "lost_response_rate": 0.03,
+                    # With refresh-token rotation a lost token response is unrecoverable by design
+                    # (Salesforce documents no grace period): the token endpoint only answers 5xx here.
+                    "ambiguous_oauth_faults": False,
                     "seed": 7,
                 }
                 (await http.post(f"{emulator}/_emulator/faults", json=fault_settings)).raise_for_status()
@@ -229,12 +242,13 @@ async def run_exactly_once(database_url: str, handoffs: int, *, kill_worker: boo
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--handoffs", type=int, default=1000)
-    parser.add_argument("--database", default=None, help="SQLAlchemy URL; default: a fresh SQLite file")
+    parser.add_argument(
+        "--database",
+        default=None,
+        help="PostgreSQL server URL to create a fresh database on; default: a fresh SQLite file",
+    )
     args = parser.parse_args()
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        url = args.database or f"sqlite:///{tmp}/bench.db"
+    with fresh_database(args.database) as url:
         outcome = asyncio.run(run_exactly_once(url, args.handoffs))
     print(outcome.table())
     raise SystemExit(0 if outcome.exactly_once else 1)

@@ -41,12 +41,15 @@ class FaultInjectionMiddleware:
             # The request never reaches the org: nothing is applied.
             await _send_server_error(send, 503 if faults.rng.random() < 0.5 else 500)
             return
-        if faults.draw(faults.timeout_rate):
+        ambiguous_allowed = faults.ambiguous_oauth_faults or not str(scope["path"]).startswith(
+            "/services/oauth2/"
+        )
+        if ambiguous_allowed and faults.draw(faults.timeout_rate):
             # Hang past the client's patience, then carry on and apply the request. The body
             # is read first: a client that gave up must not stop the write from happening.
             receive = await _buffered(receive)
             await asyncio.sleep(faults.timeout_seconds)
-        if not faults.draw(faults.lost_response_rate):
+        if not (ambiguous_allowed and faults.draw(faults.lost_response_rate)):
             await self.app(scope, receive, send)
             return
         # The request IS applied; only the answer is lost, so the client cannot tell.

@@ -28,6 +28,11 @@ class FaultSettings:
     rate_limited_until: float | None = None
     daily_api_limit: int | None = None
     drop_webhook_rate: float = 0.0
+    # Whether the OAuth endpoints also hang and lose responses, or only answer 5xx. With
+    # refresh-token rotation a lost token response leaves the client holding an invalidated
+    # refresh token (Salesforce documents no grace period), so a run that wants the
+    # connection to survive sets this to False.
+    ambiguous_oauth_faults: bool = True
     seed: int | None = None
     rng: random.Random = field(default_factory=random.Random, repr=False)
 
@@ -59,6 +64,10 @@ def apply_fault_update(settings: FaultSettings, update: dict[str, Any], now_mono
             if value is not None and not isinstance(value, bool):
                 raise FaultSettingsError("rotate_refresh_tokens must be a boolean or null")
             settings.rotate_refresh_tokens = value
+        elif key == "ambiguous_oauth_faults":
+            if not isinstance(value, bool):
+                raise FaultSettingsError("ambiguous_oauth_faults must be a boolean")
+            settings.ambiguous_oauth_faults = value
         elif key == "rate_limit_for_seconds":
             if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
                 raise FaultSettingsError("rate_limit_for_seconds must be a non-negative number")

@@ -117,3 +117,32 @@ async def test_a_timed_out_request_is_still_applied(client: httpx2.AsyncClient, 
             break
         await anyio.sleep(0.05)
     assert [c["Subject"] for c in await cases(client)] == ["late"]
+
+
+async def test_oauth_endpoints_can_be_kept_to_unambiguous_faults(
+    client: httpx2.AsyncClient, tokens: Tokens
+) -> None:
+    from sfemu_support import CLIENT_ID, CLIENT_SECRET
+
+    await client.post(
+        "/_emulator/faults", json={"lost_response_rate": 1, "ambiguous_oauth_faults": False, "seed": 3}
+    )
+    refreshed = await client.post(
+        "/services/oauth2/token",
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": tokens.refresh_token,
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+        },
+    )
+    assert refreshed.status_code == 200  # the token endpoint answered
+    # REST calls still lose their responses.
+    try:
+        response = await client.post(f"{API}/sobjects/Case", json={"Subject": "x"}, headers=tokens.headers)
+    except httpx2.TransportError:
+        pass
+    else:
+        assert response.status_code == 502
+    bad = await client.post("/_emulator/faults", json={"ambiguous_oauth_faults": "no"})
+    assert bad.status_code == 400

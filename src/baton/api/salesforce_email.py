@@ -17,9 +17,13 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from pydantic import Field, field_validator
+from sqlalchemy import select
 
 from baton.api.deps import CurrentOrg, DbSession
 from baton.api.schemas import Strict
+from baton.handoff.service import CASE_SYNC_JOB
+from baton.jobs.queue import requeue_dead
+from baton.jobs.wakeup import wake_workers
 from baton.salesforce.connection import EMAIL_INTEGRATION, load_integration
 from baton.salesforce.errors import OAuthError, SalesforceError
 from baton.salesforce.oauth import (
@@ -34,7 +38,7 @@ from baton.salesforce.oauth import (
 )
 from baton.services import Services
 from baton.store.base import utcnow
-from baton.store.models import Integration, Organization
+from baton.store.models import Integration, Job, Organization
 
 router = APIRouter(prefix="/integrations/salesforce/email", tags=["salesforce"])
 callback_router = APIRouter(tags=["salesforce"])
@@ -282,4 +286,29 @@ async def oauth_callback(request: Request, db: DbSession) -> HTMLResponse:
         integration.status = "connected"
         integration.last_error = None
         integration.token_generation += 1
-    return _page("Connected", f"Baton is connected to {tokens.instance_url}.", ok=True)
+        resumed = await resume_waiting_handoffs(db, org_id)
+    wake_workers()
+    detail = f"Baton is connected to {tokens.instance_url}."
+    if resumed:
+        detail += f" {resumed} waiting handoff(s) are being sent now."
+    return _page("Connected", detail, ok=True)
+
+
+async def resume_waiting_handoffs(db: DbSession, org_id: str) -> int:
+    """After a (re)connect, handoffs that waited for Salesforce go now instead of at their next retry."""
+    now = utcnow()
+    waiting = list(
+        (
+            await db.execute(
+                select(Job).where(
+                    Job.org_id == org_id, Job.kind == CASE_SYNC_JOB, Job.status.in_(("queued", "dead"))
+                )
+            )
+        ).scalars()
+    )
+    for job in waiting:
+        if job.status == "dead":
+            await requeue_dead(db, job.id)
+        else:
+            job.run_at = now
+    return len(waiting)
