@@ -17,6 +17,7 @@ from baton.api import channels, salesforce_email, sessions, webhooks
 from baton.services import Services, build_services
 from baton.settings import Settings, get_settings
 from baton.ui import routes as ui_routes
+from baton.widget import include_widget
 
 OPTIONAL_ROUTERS = (
     "baton.api.knowledge",
@@ -100,6 +101,7 @@ def create_app(
     app.include_router(ui_routes.router)
     app.mount("/ui/static", StaticFiles(directory=ui_routes.STATIC_DIR), name="ui-static")
     _include_optional(app)
+    include_widget(app)
 
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:
