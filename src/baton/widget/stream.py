@@ -17,6 +17,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
@@ -111,10 +112,6 @@ class _Sequence:
             self.floor = max(self.floor, self.high)
 
 
-def _cursor(messages: _Sequence, live: _Sequence, handoff_ms: int) -> str:
-    return Cursor(messages.high, live.high, handoff_ms).encode()
-
-
 def _merge(messages: list[Message], events: list[LiveEvent]) -> list[Message | LiveEvent]:
     """Both lists by time, each kept in id order (the cursor of each sequence only moves forward)."""
     merged: list[Message | LiveEvent] = []
@@ -132,70 +129,82 @@ def _merge(messages: list[Message], events: list[LiveEvent]) -> list[Message | L
     return merged
 
 
+class _Progress:
+    """Where one stream stands: both sequences, the handoff announced, the state last described."""
+
+    def __init__(self, start: Cursor, grace: float) -> None:
+        self.messages = _Sequence(start.message_id, grace)
+        self.live = _Sequence(start.live_event_id, grace)
+        self.handoff_ms = start.handoff_ms
+        self.last_state: dict[str, Any] | None = None
+
+    def cursor(self) -> str:
+        return Cursor(self.messages.high, self.live.high, self.handoff_ms).encode()
+
+    async def poll(self, db: AsyncSession, session: Session) -> list[str]:
+        """The frames to send now, in order; an empty list when nothing changed."""
+        out: list[str] = []
+        state = {
+            "status": session.status,
+            "assignee": session.assignee,
+            "handoff_state": session.handoff_state,
+        }
+        state_changed = state != self.last_state
+        # No id on state events: they describe "now" and must not move the browser's cursor.
+        if state_changed and self.last_state is None:
+            out.append(format_event("state", state_out(session, await current_agent_name(db, session.id))))
+        now = time.monotonic()
+        new_messages = [
+            m
+            for m in await public_messages(db, session.id, self.messages.floor)
+            if self.messages.is_new(m.id)
+        ]
+        new_events = [
+            e for e in await visible_live_events(db, session.id, self.live.floor) if self.live.is_new(e.id)
+        ]
+        for item in _merge(new_messages, new_events):
+            if isinstance(item, Message):
+                self.messages.delivered(item.id, now)
+                out.append(format_event("message", message_out(item), self.cursor()))
+            elif is_visitor_event(item):
+                self.live.delivered(item.id, now)  # the visitor's own typing: skip it, but move past it
+            else:
+                self.live.delivered(item.id, now)
+                name = item.type if item.type in KNOWN_LIVE_TYPES else "live"
+                out.append(format_event(name, live_event_out(item), self.cursor()))
+        requested_ms = epoch_ms(session.handoff_requested_at)
+        if requested_ms > self.handoff_ms:
+            self.handoff_ms = requested_ms
+            out.append(format_event("handoff", handoff_out(session), self.cursor()))
+        if state_changed and self.last_state is not None:
+            out.append(format_event("state", state_out(session, await current_agent_name(db, session.id))))
+        self.last_state = state
+        self.messages.settle(now)
+        self.live.settle(now)
+        return out
+
+
 async def session_events(
     services: Services, settings: WidgetSettings, session_id: str, start: Cursor
 ) -> AsyncIterator[str]:
     """The stream's body: ``state`` first, then every new item, heartbeats while idle."""
-    messages = _Sequence(start.message_id, settings.late_commit_grace_seconds)
-    live = _Sequence(start.live_event_id, settings.late_commit_grace_seconds)
-    handoff_ms = start.handoff_ms
-    last_state: dict[str, Any] | None = None
+    progress = _Progress(start, settings.late_commit_grace_seconds)
     last_sent = time.monotonic()
     yield f"retry: {RETRY_MS}\n\n"
     with stream_waiter(session_id) as woken:
         while True:
-            out: list[str] = []
             async with services.session_factory() as db:
                 session = await db.get(Session, session_id)
                 if session is None:
                     yield format_event("gone", {"session_id": session_id})
                     return
-                new_messages = [
-                    m for m in await public_messages(db, session_id, messages.floor) if messages.is_new(m.id)
-                ]
-                new_events = [
-                    e for e in await visible_live_events(db, session_id, live.floor) if live.is_new(e.id)
-                ]
-                now = time.monotonic()
-
-                for item in _merge(new_messages, new_events):
-                    if isinstance(item, Message):
-                        messages.delivered(item.id, now)
-                        out.append(
-                            format_event("message", message_out(item), _cursor(messages, live, handoff_ms))
-                        )
-                    elif is_visitor_event(item):
-                        live.delivered(item.id, now)  # the visitor's own typing: skip, but move past it
-                    else:
-                        live.delivered(item.id, now)
-                        name = item.type if item.type in KNOWN_LIVE_TYPES else "live"
-                        out.append(
-                            format_event(name, live_event_out(item), _cursor(messages, live, handoff_ms))
-                        )
-                requested_ms = epoch_ms(session.handoff_requested_at)
-                if requested_ms > handoff_ms:
-                    handoff_ms = requested_ms
-                    out.append(
-                        format_event("handoff", handoff_out(session), _cursor(messages, live, handoff_ms))
-                    )
-                state_key = {
-                    "status": session.status,
-                    "assignee": session.assignee,
-                    "handoff_state": session.handoff_state,
-                }
-                if state_key != last_state:
-                    last_state = state_key
-                    # No id: a state event describes "now" and must not move the browser's cursor.
-                    out.append(
-                        format_event("state", state_out(session, await current_agent_name(db, session_id)))
-                    )
-            messages.settle(now)
-            live.settle(now)
-            for chunk in out:
-                yield chunk
-            if out:
+                frames = await progress.poll(db, session)
+            for frame in frames:
+                yield frame
+            idle = time.monotonic() - last_sent
+            if frames:
                 last_sent = time.monotonic()
-            elif time.monotonic() - last_sent >= settings.heartbeat_seconds:
+            elif idle >= settings.heartbeat_seconds:
                 yield ": heartbeat\n\n"
                 last_sent = time.monotonic()
             wait = min(
