@@ -15,7 +15,7 @@ from baton.store.models.core import (
 )
 from baton.store.models.jobs import Job, JobAttempt
 from baton.store.models.knowledge import KnowledgeChunk, KnowledgeSource, KnowledgeVersion
-from baton.store.models.live import LiveEvent, MessagingStream
+from baton.store.models.live import LiveEvent, MessagingConversation, MessagingStream
 
 __all__ = [
     "ApiKey",
@@ -32,6 +32,7 @@ __all__ = [
     "KnowledgeVersion",
     "LiveEvent",
     "Message",
+    "MessagingConversation",
     "MessagingStream",
     "Organization",
     "SalesforceCase",
