@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from baton import __version__
-from baton.api import channels, salesforce_email, sessions, webhooks
+from baton.api import channels, salesforce_email, salesforce_messaging, sessions, webhooks
 from baton.services import Services, build_services
 from baton.settings import Settings, get_settings
 from baton.ui import routes as ui_routes
@@ -94,8 +94,10 @@ def create_app(
         detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
         return JSONResponse(status_code=422, content={"detail": detail, "errors": errors})
 
-    for router in (sessions.router, channels.router, salesforce_email.router):
+    for router in (sessions.router, channels.router, salesforce_email.router, salesforce_messaging.router):
         app.include_router(router, prefix="/api/v1")
+    # Before webhooks.router, which would take /webhooks/salesforce/messaging for a webhook token.
+    app.include_router(salesforce_messaging.public_router)
     app.include_router(webhooks.router)
     app.include_router(salesforce_email.callback_router)
     app.include_router(ui_routes.router)

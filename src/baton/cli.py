@@ -1,4 +1,4 @@
-"""The ``baton`` command: migrate, serve, worker, emulator, demo, org."""
+"""The ``baton`` command: migrate, serve, worker, streams, emulator, demo, org, keys."""
 
 from __future__ import annotations
 
@@ -17,6 +17,10 @@ app = typer.Typer(
 )
 org_app = typer.Typer(help="Organizations.", no_args_is_help=True)
 app.add_typer(org_app, name="org")
+keys_app = typer.Typer(
+    help="Signing keys for Salesforce User Verification (Live Messaging).", no_args_is_help=True
+)
+app.add_typer(keys_app, name="keys")
 console = Console()
 
 
@@ -83,15 +87,120 @@ def worker_command(
     asyncio.run(main())
 
 
+@app.command("streams")
+def streams_command() -> None:
+    """Hold Live Messaging (MIAW) event streams only, no other jobs, until interrupted."""
+    from baton.services import build_services
+    from baton.worker import run_worker
+
+    settings = get_settings()
+    settings.refuse_development_key()
+
+    async def main() -> None:
+        services = build_services(settings)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await run_worker(services, stop, jobs=False, polls=False, streams=True)
+        finally:
+            await services.aclose()
+
+    asyncio.run(main())
+
+
+EMULATOR_MIAW_ORG_ID = "00D000000000001AAA"
+EMULATOR_MIAW_DEPLOYMENT = "Baton_Messaging"
+
+
 @app.command()
 def emulator(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8800,
+    miaw_org_id: Annotated[str, typer.Option(help="Org id of the emulated messaging deployment.")] = (
+        EMULATOR_MIAW_ORG_ID
+    ),
+    es_developer_name: Annotated[str, typer.Option(help="API name of that deployment.")] = (
+        EMULATOR_MIAW_DEPLOYMENT
+    ),
+    issuer: Annotated[str, typer.Option(help="Issuer of its User Verification keyset.")] = "baton",
 ) -> None:
-    """Run the local Salesforce emulator (OAuth, REST, Apex webhooks, rep console)."""
-    from salesforce_emulator.server import serve
+    """Run the local Salesforce emulator: OAuth, REST, Apex webhooks, rep console and Live Messaging.
 
-    serve(host=host, port=port, public_url=f"http://{host}:{port}")
+    The Messaging (SCRT) host is served on the same URL, with one Custom Client
+    deployment; upload a JWK to ``/_emulator/miaw/deployments/<name>/keys``.
+    """
+    import uvicorn
+
+    from salesforce_emulator import EmulatorOptions, create_app
+    from salesforce_emulator.miaw import DeploymentConfig, KeysetConfig, MiawConfig, create_miaw_app
+
+    deployment = DeploymentConfig(
+        org_id=miaw_org_id,
+        es_developer_name=es_developer_name,
+        keyset=KeysetConfig(name="baton", issuer=issuer),
+    )
+    miaw = create_miaw_app(MiawConfig(deployments=[deployment]))
+    emulator_app = create_app(EmulatorOptions(public_url=f"http://{host}:{port}"), miaw_app=miaw)
+    console.print(
+        f"Live Messaging: SCRT URL http://{host}:{port}, org id {miaw_org_id}, "
+        f"deployment {es_developer_name}, issuer {issuer}; rep console http://{host}:{port}/miaw-console"
+    )
+    uvicorn.run(emulator_app, host=host, port=port, log_level="info", ws="none")
+
+
+@keys_app.command("generate")
+def keys_generate(
+    kid: Annotated[str | None, typer.Option(help="Key id (the Auth Key ID); a UUID when omitted.")] = None,
+    bits: Annotated[int, typer.Option(min=2048, help="RSA key size.")] = 2048,
+    algorithm: Annotated[str, typer.Option(help="RS256 or RS512.")] = "RS256",
+    private_key_file: Annotated[
+        str | None, typer.Option("--private-key-file", help="Write the private key here (owner-only).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Create an RSA key pair and a self-signed certificate for Salesforce User Verification.
+
+    Prints what the admin registers in Salesforce (the JWK, one object; or the
+    public key PEM) and the private key to paste into Baton's Live Messaging
+    settings (or writes it to --private-key-file).
+    """
+    import os
+
+    from baton.salesforce.messaging.keys import ALGORITHMS, generate_key_pair
+
+    if algorithm not in ALGORITHMS:
+        raise typer.BadParameter("use RS256 or RS512", param_hint="--algorithm")
+    pair = generate_key_pair(kid=kid, bits=bits, algorithm=algorithm)
+    if private_key_file:
+        descriptor = os.open(private_key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(pair.private_key_pem)
+    if as_json:
+        document = {
+            "kid": pair.kid,
+            "algorithm": pair.algorithm,
+            "jwk": pair.jwk,
+            "public_key_pem": pair.public_key_pem,
+            "certificate_pem": pair.certificate_pem,
+        }
+        if not private_key_file:
+            document["private_key_pem"] = pair.private_key_pem
+        typer.echo(json.dumps(document, indent=2))
+        return
+    typer.echo(f"Auth Key ID (kid): {pair.kid}   algorithm: {pair.algorithm}\n")
+    typer.echo("Register in Salesforce (Setup → User Verification → keyset → Add key), one JWK object:")
+    typer.echo(json.dumps(pair.jwk, indent=2))
+    typer.echo("\nPublic key (PEM):")
+    typer.echo(pair.public_key_pem)
+    if private_key_file:
+        typer.echo(f"Private key written to {private_key_file} (mode 600): paste it into Baton's settings.")
+    else:
+        typer.echo(
+            "Private key (keep secret; paste into Baton's Live Messaging settings as private_key_pem):"
+        )
+        typer.echo(pair.private_key_pem)
 
 
 @app.command()

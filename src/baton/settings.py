@@ -30,6 +30,17 @@ class Settings(BaseSettings):
     salesforce_timeout_seconds: float = Field(default=30.0, gt=0)
     # REQUEST_LIMIT_EXCEEDED: wait this long before trying again.
     salesforce_rate_limit_retry_seconds: float = Field(default=60.0, gt=0)
+    # Live Messaging: a worker that stops renewing its stream leases loses them after this long.
+    messaging_stream_lease_seconds: float = Field(default=15.0, gt=0.5)
+    # How often the stream manager looks for streams to adopt (and renews its leases, at lease/3).
+    messaging_stream_poll_seconds: float = Field(default=1.0, gt=0)
+    messaging_max_streams_per_worker: int = Field(default=5000, ge=1)
+    # First reconnect delay of an SSE stream (grows 1.5x per failed attempt, capped at 30 s).
+    messaging_stream_backoff_seconds: float = Field(default=1.0, gt=0)
+    # A handoff waits this long for the stream to be connected before creating the conversation.
+    messaging_stream_open_wait_seconds: float = Field(default=5.0, ge=0)
+    # Verified users' access tokens are re-minted this long before they expire.
+    messaging_token_renew_seconds: float = Field(default=300.0, ge=0)
     environment: str = Field(default="development")
 
     @field_validator("public_url")

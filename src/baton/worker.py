@@ -7,12 +7,15 @@ import contextlib
 
 from baton.conversations.email import INBOUND_JOB, process_inbound_email, send_reply_email
 from baton.conversations.turns import EMAIL_AI_REPLY_JOB
-from baton.handoff.service import CASE_SYNC_JOB
+from baton.handoff.service import CASE_SYNC_JOB, MIAW_HANDOFF_JOB, MIAW_RECONCILE_JOB, MIAW_RELAY_JOB
 from baton.jobs.registry import JobRegistry
 from baton.jobs.runner import Worker
 from baton.salesforce.cases.poll import POLL_JOB, poll_case_updates, run_poll_scheduler
 from baton.salesforce.cases.replies import CASE_EVENT_JOB, EMAIL_AGENT_REPLY_JOB, apply_case_event
 from baton.salesforce.cases.sync import sync_case
+from baton.salesforce.messaging.handoff import hand_off_live_session, relay_customer_messages
+from baton.salesforce.messaging.reconcile import reconcile_session
+from baton.salesforce.messaging.streams import run_stream_manager
 from baton.services import Services
 
 
@@ -24,6 +27,9 @@ def build_registry() -> JobRegistry:
     registry.register(INBOUND_JOB, process_inbound_email)
     registry.register(EMAIL_AGENT_REPLY_JOB, send_reply_email)
     registry.register(EMAIL_AI_REPLY_JOB, send_reply_email)
+    registry.register(MIAW_HANDOFF_JOB, hand_off_live_session)
+    registry.register(MIAW_RELAY_JOB, relay_customer_messages)
+    registry.register(MIAW_RECONCILE_JOB, reconcile_session)
     return registry
 
 
@@ -41,13 +47,23 @@ def build_worker(services: Services, *, concurrency: int = 8, worker_id: str | N
 
 
 async def run_worker(
-    services: Services, stop: asyncio.Event, *, concurrency: int = 8, polls: bool = True
+    services: Services,
+    stop: asyncio.Event,
+    *,
+    concurrency: int = 8,
+    polls: bool = True,
+    streams: bool = True,
+    jobs: bool = True,
 ) -> None:
-    """A worker plus the Salesforce poll scheduler, until ``stop`` is set."""
-    worker = build_worker(services, concurrency=concurrency)
-    tasks = [asyncio.create_task(worker.run(stop), name="baton-worker")]
+    """A worker, the Salesforce poll scheduler and the MIAW stream manager, until ``stop`` is set."""
+    tasks = []
+    if jobs:
+        worker = build_worker(services, concurrency=concurrency)
+        tasks.append(asyncio.create_task(worker.run(stop), name="baton-worker"))
     if polls:
         tasks.append(asyncio.create_task(run_poll_scheduler(services, stop), name="baton-poll-scheduler"))
+    if streams:
+        tasks.append(asyncio.create_task(run_stream_manager(services, stop), name="baton-miaw-streams"))
     try:
         await asyncio.gather(*tasks)
     finally:

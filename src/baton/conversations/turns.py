@@ -14,7 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from baton.conversations.service import add_message, is_human_owned, record_event
-from baton.handoff.service import CASE_SYNC_JOB, HandoffRequest, request_handoff, session_ordering_key
+from baton.handoff.service import (
+    CASE_SYNC_JOB,
+    MIAW_RELAY_JOB,
+    HandoffRequest,
+    request_handoff,
+    session_ordering_key,
+)
 from baton.jobs.queue import enqueue
 from baton.services import Services
 from baton.store.base import utcnow
@@ -24,7 +30,21 @@ EMAIL_AI_REPLY_JOB = "email.send_ai_reply"
 
 
 async def after_customer_message_human_owned(db: AsyncSession, session: Session) -> None:
-    """While a human owns an email session with a Case, new customer mail goes onto the Case."""
+    """While a human owns the session, the customer's message goes to the rep.
+
+    Email with a Case: onto the Case. A live session: into the MIAW conversation,
+    behind the handoff job on the same ordering key, so the rep sees the transcript first.
+    """
+    if session.handoff_path == "messaging" and session.handoff_state in ("pending", "done"):
+        await enqueue(
+            db,
+            MIAW_RELAY_JOB,
+            args={"session_id": session.id},
+            org_id=session.org_id,
+            session_id=session.id,
+            ordering_key=session_ordering_key(session.id),
+        )
+        return
     if (
         session.channel == "email"
         and session.handoff_path == "case"

@@ -17,6 +17,11 @@ from baton.store.base import utcnow
 from baton.store.models import Session
 
 CASE_SYNC_JOB = "salesforce.case.sync"
+# Live Messaging: create the conversation (handoff), post new customer messages (relay),
+# read the conversation back after a webhook nudge (reconcile).
+MIAW_HANDOFF_JOB = "salesforce.messaging.handoff"
+MIAW_RELAY_JOB = "salesforce.messaging.relay"
+MIAW_RECONCILE_JOB = "salesforce.messaging.reconcile"
 MANUAL_REASON = "manual_handoff"
 
 
@@ -48,6 +53,8 @@ async def request_handoff(db: AsyncSession, session: Session, request: HandoffRe
     if session.assignee == "human" and session.handoff_state in ("pending", "done"):
         return False
     path = path_for_channel(session.channel)
+    if session.channel == "api" and await _api_sessions_use_messaging(db, session.org_id):
+        path = "messaging"
     now = utcnow()
     session.assignee = "human"
     session.handoff_state = "pending"
@@ -83,7 +90,23 @@ async def request_handoff(db: AsyncSession, session: Session, request: HandoffRe
             session_id=session.id,
             ordering_key=session_ordering_key(session.id),
         )
+    elif path == "messaging":
+        # Same ordering key as the relay of later customer messages: the rep sees the transcript first.
+        await enqueue(
+            db,
+            MIAW_HANDOFF_JOB,
+            args={"session_id": session.id},
+            org_id=session.org_id,
+            session_id=session.id,
+            ordering_key=session_ordering_key(session.id),
+        )
     return True
+
+
+async def _api_sessions_use_messaging(db: AsyncSession, org_id: str) -> bool:
+    from baton.salesforce.messaging.settings import api_sessions_use_messaging
+
+    return await api_sessions_use_messaging(db, org_id)
 
 
 async def hand_off_manually(db: AsyncSession, session: Session, reason: str | None) -> bool:
