@@ -87,6 +87,25 @@
     return node;
   }
 
+  // Icons as inline SVG: emoji glyphs depend on the visitor's fonts and are missing on many systems.
+  var ICONS = {
+    chat: "M21 12a8 8 0 0 1-11.6 7.1L4 21l1.9-5.2A8 8 0 1 1 21 12z",
+    clip: "M21.4 11.1l-9.2 9.2a6 6 0 0 1-8.5-8.5l9.2-9.2a4 4 0 0 1 5.7 5.7l-9.2 9.2a2 2 0 0 1-2.8-2.8l8.5-8.5",
+    close: "M6 6l12 12M18 6L6 18",
+  };
+  function icon(name, className) {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    svg.setAttribute("class", "bw-icon" + (className ? " " + className : ""));
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("d", ICONS[name]);
+    svg.appendChild(path);
+    return svg;
+  }
+
   function safeUrl(url) {
     if (!url) return null;
     try {
@@ -129,13 +148,11 @@
   var launcher = el(
     "button",
     { type: "button", className: "bw-launcher", "aria-expanded": "false", "aria-controls": "bw-panel" },
-    [el("span", { className: "bw-launcher-icon", "aria-hidden": "true", text: "💬" }), el("span", { className: "bw-launcher-text", text: TEXT.launcher }), launcherBadge]
+    [icon("chat", "bw-launcher-icon"), el("span", { className: "bw-launcher-text", text: TEXT.launcher }), launcherBadge]
   );
   var title = el("h2", { id: "bw-title", className: "bw-title", text: TEXT.title });
   var subtitle = el("p", { id: "bw-subtitle", className: "bw-subtitle", text: "" });
-  var closeButton = el("button", { type: "button", className: "bw-close", "aria-label": "Close chat" }, [
-    el("span", { "aria-hidden": "true", text: "×" }),
-  ]);
+  var closeButton = el("button", { type: "button", className: "bw-close", "aria-label": "Close chat" }, [icon("close")]);
   var banner = el("div", { className: "bw-banner", role: "status", hidden: true, text: TEXT.lost });
   var log = el("ol", {
     className: "bw-log",
@@ -160,9 +177,7 @@
     autocomplete: "off",
   });
   var fileInput = el("input", { type: "file", className: "bw-file", tabindex: "-1", "aria-hidden": "true", accept: "image/*,application/pdf,text/plain,text/csv" });
-  var attachButton = el("button", { type: "button", className: "bw-attach", "aria-label": "Attach a file" }, [
-    el("span", { "aria-hidden": "true", text: "📎" }),
-  ]);
+  var attachButton = el("button", { type: "button", className: "bw-attach", "aria-label": "Attach a file" }, [icon("clip")]);
   var sendButton = el("button", { type: "submit", className: "bw-send", text: "Send" });
   var errorLine = el("p", { className: "bw-error", role: "alert", hidden: true });
   var form = el("form", { className: "bw-composer", novalidate: true }, [
@@ -267,12 +282,12 @@
       var list = el("ul", { className: "bw-files", "aria-label": "Attachments" });
       attachments.forEach(function (file) {
         var href = fileHref(file.url);
-        var label = "📎 " + file.name;
-        list.appendChild(
-          el("li", null, [
-            href ? el("a", { href: href, target: "_blank", rel: "noopener noreferrer", download: file.name, text: label }) : el("span", { text: label }),
-          ])
-        );
+        var link = href
+          ? el("a", { href: href, target: "_blank", rel: "noopener noreferrer", download: file.name })
+          : el("span");
+        link.appendChild(icon("clip"));
+        link.appendChild(document.createTextNode(file.name));
+        list.appendChild(el("li", null, [link]));
       });
       item.appendChild(list);
     }
@@ -361,6 +376,7 @@
 
   function onMessage(message, live) {
     if (!renderMessage(message)) return;
+    if (message.role === "ai") hideTyping();
     if (message.role === "agent") {
       hideTyping();
       if (message.author_name && !state.agentName) {
@@ -501,12 +517,16 @@
       });
   }
 
-  function disconnect() {
+  function closeSource() {
     clearTimeout(state.reconnectTimer);
     if (state.source) {
       state.source.close();
       state.source = null;
     }
+  }
+
+  function disconnect() {
+    closeSource();
     banner.hidden = true;
   }
 
@@ -523,7 +543,7 @@
 
   function connect(cursor) {
     if (!state.session || state.ended || typeof window.EventSource !== "function") return;
-    disconnect();
+    closeSource();
     state.cursor = cursor || state.cursor;
     var url =
       BASE + "/widget/v1/sessions/" + encodeURIComponent(state.session.sessionId) + "/events?token=" + encodeURIComponent(state.session.token);
@@ -584,10 +604,11 @@
     else showError(error.message && error.status ? error.message.replace(/^\w+: /, "") : "Could not send. Check your connection and try again.");
   }
 
-  function withBusy(promise) {
+  function withBusy(promise, answered) {
     state.busy = true;
     sendButton.disabled = true;
-    if (state.assignee !== "human") showTyping(TEXT.aiName + " is typing…");
+    var aiTyping = answered && state.assignee !== "human";
+    if (aiTyping) showTyping(TEXT.aiName + " is typing…");
     return promise
       .then(function (result) {
         (result.messages || []).forEach(function (m) { onMessage(m, m.role !== "customer"); });
@@ -597,7 +618,7 @@
       .then(function () {
         state.busy = false;
         if (!state.ended) sendButton.disabled = false;
-        if (state.assignee !== "human") hideTyping();
+        if (aiTyping) hideTyping();
       });
   }
 
@@ -610,7 +631,8 @@
           headers: jsonHeaders(),
           body: JSON.stringify({ text: text }),
         });
-      })
+      }),
+      true
     );
   }
 
@@ -625,7 +647,8 @@
         var body = new FormData();
         body.append("file", file, file.name);
         return api("/widget/v1/sessions/" + encodeURIComponent(session.sessionId) + "/files", { method: "POST", body: body });
-      })
+      }),
+      false
     );
   }
 
@@ -728,6 +751,13 @@
     var file = fileInput.files && fileInput.files[0];
     fileInput.value = "";
     if (file) upload(file).then(function () { if (!state.ended) attachButton.focus(); });
+  });
+  // A dead network can leave the stream hanging on a socket nobody will ever write to: drop it
+  // at once, say so, and resume from the last event when the network is back.
+  window.addEventListener("offline", function () {
+    if (!state.session || state.ended) return;
+    closeSource();
+    banner.hidden = false;
   });
   window.addEventListener("online", function () {
     if (state.session && !state.source && !state.ended) connect(state.cursor);
