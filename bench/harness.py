@@ -9,15 +9,17 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import secrets
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx2
@@ -51,8 +53,15 @@ def _wait_http(url: str, timeout: float = 20.0) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
+@dataclass
+class Emulator:
+    url: str
+    pid: int
+
+
 @contextmanager
-def emulator_process(*, daily_api_limit: int = 1_000_000) -> Iterator[str]:
+def emulator_server(*, daily_api_limit: int = 1_000_000) -> Iterator[Emulator]:
+    """The emulator in its own process on a free loopback port (its pid lets a bench read its CPU time)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     command = [
@@ -76,13 +85,68 @@ def emulator_process(*, daily_api_limit: int = 1_000_000) -> Iterator[str]:
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         _wait_http(f"{url}/services/data")
-        yield url
+        yield Emulator(url, process.pid)
     finally:
         process.terminate()
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@contextmanager
+def emulator_process(*, daily_api_limit: int = 1_000_000) -> Iterator[str]:
+    with emulator_server(daily_api_limit=daily_api_limit) as emulator:
+        yield emulator.url
+
+
+@contextmanager
+def fresh_database(server: str | None) -> Iterator[str]:
+    """A new, empty database for one run, dropped afterwards.
+
+    ``server`` None gives a SQLite file in a temporary directory; a PostgreSQL URL names
+    the server (its database part is only used to connect) on which ``baton_bench_<random>``
+    is created, so a run never counts rows left by another.
+    """
+    if server is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            yield f"sqlite:///{tmp}/bench.db"
+        return
+    if not server.startswith(("postgresql://", "postgres://")):
+        raise ValueError(
+            "--database takes a PostgreSQL server URL, e.g. postgresql://postgres@127.0.0.1:5432/postgres"
+        )
+    import psycopg
+
+    name = f"baton_bench_{secrets.token_hex(6)}"
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base, _, _ = server.rpartition("/")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a live process has used so far (Linux /proc)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    # After the command name: state is field 3, utime and stime are fields 14 and 15.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot, all cores (Linux /proc/stat)."""
+    with open("/proc/stat") as stat:
+        values = [int(v) for v in stat.readline().split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    tick = os.sysconf("SC_CLK_TCK")
+    return (sum(values) - idle) / tick, sum(values) / tick
 
 
 def worker_env(database_url: str, **settings: Any) -> dict[str, str]:
@@ -97,6 +161,12 @@ def worker_env(database_url: str, **settings: Any) -> dict[str, str]:
 @dataclass
 class WorkerProcess:
     process: subprocess.Popen[bytes]
+    # A file, not a pipe: nobody reads stderr during the run, and a full pipe would block the worker.
+    log: IO[bytes]
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
 
     def kill(self) -> None:
         """SIGKILL: no graceful release of leases, exactly like a crashed machine."""
@@ -111,12 +181,15 @@ class WorkerProcess:
             except subprocess.TimeoutExpired:
                 self.kill()
 
+    def stderr_text(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
+
 
 def start_worker(env: dict[str, str], concurrency: int = 8) -> WorkerProcess:
     command = [sys.executable, "-m", "baton.cli", "worker", "--concurrency", str(concurrency)]
-    return WorkerProcess(
-        subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    )
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the WorkerProcess)
+    return WorkerProcess(subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log), log)
 
 
 @dataclass
