@@ -15,9 +15,9 @@ bodies and skips those already there.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from baton.conversations.service import record_event
@@ -42,6 +42,7 @@ from baton.store.models import Contact, InboundEvent, Message, SalesforceCase, S
 TREE_MAX_RECORDS = 200  # the Case itself is one of them
 COLLECTION_MAX_RECORDS = 200
 EXPORTED_ROLES = ("customer", "ai", "system")
+_messages_t = cast(Table, Message.__table__)
 
 
 @dataclass
@@ -101,10 +102,31 @@ async def _pending_messages(db: AsyncSession, session_id: str) -> list[Message]:
     return list(rows.scalars())
 
 
-def _remember_our_records(db: AsyncSession, org_id: str, record_ids: list[str]) -> None:
+async def _remember_our_records(db: AsyncSession, org_id: str, record_ids: list[str]) -> None:
     """Mark comments Baton wrote as already seen, so webhooks and the poll never echo them back."""
-    for record_id in record_ids:
-        db.add(InboundEvent(org_id=org_id, provider="salesforce", event_id=record_id, payload="{}"))
+    if record_ids:
+        # One executemany: a row per comment, without an ORM object (and a statement) each.
+        await db.execute(
+            insert(InboundEvent),
+            [
+                {"org_id": org_id, "provider": "salesforce", "event_id": record_id, "payload": "{}"}
+                for record_id in record_ids
+            ],
+        )
+
+
+async def _set_comment_ids(db: AsyncSession, comment_ids: dict[int, str]) -> None:
+    """Record where each message went, in one executemany instead of a load and an UPDATE per message."""
+    if comment_ids:
+        await db.execute(
+            update(_messages_t)
+            .where(_messages_t.c.id == bindparam("message_id"))
+            .values(salesforce_comment_id=bindparam("comment_id")),
+            [
+                {"message_id": message_id, "comment_id": comment_id}
+                for message_id, comment_id in comment_ids.items()
+            ],
+        )
 
 
 class CaseSync:
@@ -245,13 +267,13 @@ class CaseSync:
         comment_ids = [ids[f"c{i}"] for i in range(len(records))]
         async with self.services.session_factory() as db, db.begin():
             session = await self._session(db)
+            placed: dict[int, str] = {}
             position = 0
             for line, chunks in first:
-                message = await db.get(Message, line.message_id)
-                if message is not None:
-                    message.salesforce_comment_id = comment_ids[position]
+                placed[line.message_id] = comment_ids[position]
                 position += len(chunks)
-            _remember_our_records(db, session.org_id, comment_ids)
+            await _set_comment_ids(db, placed)
+            await _remember_our_records(db, session.org_id, comment_ids)
             self._attach_case(db, session, case_id)
             self.run.outcome = "created"
             self.run.comments_created += len(comment_ids)
@@ -330,14 +352,16 @@ class CaseSync:
                     chunk.body: str(result.id) for chunk, result in zip(to_create, results, strict=True)
                 }
             async with self.services.session_factory() as db, db.begin():
-                for line, line_chunks in batch:
-                    message = await db.get(Message, line.message_id)
-                    if message is not None:
-                        first_body = line_chunks[0].body
-                        message.salesforce_comment_id = (
-                            created.get(first_body) or already.get(first_body) or case_id
-                        )
-                _remember_our_records(db, self._org_id_of(batch), list(created.values()))
+                await _set_comment_ids(
+                    db,
+                    {
+                        line.message_id: created.get(line_chunks[0].body)
+                        or already.get(line_chunks[0].body)
+                        or case_id
+                        for line, line_chunks in batch
+                    },
+                )
+                await _remember_our_records(db, self._org_id_of(batch), list(created.values()))
             self.run.comments_created += len(created)
             self.run.comments_skipped += len(chunks) - len(to_create)
 
