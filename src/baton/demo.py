@@ -165,6 +165,7 @@ async def running_demo(
             smtp_host=reach,
             smtp_port=port + 3,
             support_address=SUPPORT_ADDRESS,
+            org_id=state.org_id,
         )
         http = await stack.enter_async_context(httpx2.AsyncClient(timeout=30))
         servers = ServerGroup()
@@ -201,6 +202,7 @@ def welcome(urls: DemoUrls) -> str:
         "[bold green]Baton demo is running.[/bold green]  Press Ctrl-C to stop.",
         "",
         f"  [bold]Start here[/bold]          {urls.demo_page}   send an email as a customer, hand it off",
+        f"  Web chat widget     {urls.demo_page}/widget-demo   chat as a site visitor, ask for a human",
         f"  Rep console         {urls.console}   Salesforce Cases; reply as the rep",
         f"  Customer mailbox    {urls.mailbox}   what the customer receives",
         f"  Baton API docs      {urls.docs}",

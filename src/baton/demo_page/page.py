@@ -37,6 +37,8 @@ class DemoLinks:
     smtp_host: str
     smtp_port: int
     support_address: str
+    # The demo org's id, for the web chat widget page (``/widget-demo``).
+    org_id: str | None = None
 
 
 _STYLE = """
@@ -92,8 +94,37 @@ def _tour(links: DemoLinks) -> str:
         " write a <em>Public comment</em> and press Send.</li>"
         f"<li>See the reply arrive in the customer's mailbox: {_link(links.mailbox, links.mailbox)}.</li>"
         f"{inbox}"
+        f"{_widget_tour(links)}"
         f"<li>Everything else is in the API docs: {_link(links.baton + '/docs', links.baton + '/docs')}.</li>"
         "</ol>"
+    )
+
+
+def _widget_tour(links: DemoLinks) -> str:
+    if not links.org_id:
+        return ""
+    return (
+        "<li>Or chat live: the <a href='/widget-demo' id='widget-demo-link'>web chat widget page</a> embeds"
+        " Baton's widget; ask for a human there and answer from the rep console.</li>"
+    )
+
+
+def _widget_page(links: DemoLinks) -> HTMLResponse:
+    """A shop page with the one-line embed a site owner would add (and nothing else from Baton)."""
+    snippet = f'<script src="{links.baton}/widget.js" data-org="{links.org_id}" async></script>'
+    return HTMLResponse(
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>Acme Demo shop</title><style>{_STYLE}</style></head><body>"
+        "<h1>Acme Demo blenders</h1><p class='muted'>A pretend shop page with Baton's web chat widget.</p>"
+        "<ol><li>Open the chat at the bottom right and ask <em>How long is the warranty?</em></li>"
+        "<li>Write <em>I want to talk to a human</em>: the AI hands off to a rep.</li>"
+        "<li>The conversation goes to the rep's Messaging queue once live messaging is connected"
+        f" (rep console: {_link(links.console, links.console)}); it is in Baton's inbox either way.</li>"
+        "<li>Reload this page: the conversation is still there.</li></ol>"
+        f"<p>The whole embed is one line:</p><pre><code>{escape(snippet)}</code></pre>"
+        "<p><a href='/'>Back to the demo</a></p>"
+        f"{snippet}</body></html>"
     )
 
 
@@ -226,9 +257,15 @@ def create_demo_page(links: DemoLinks, http: httpx2.AsyncClient) -> Starlette:
             return RedirectResponse("/?error=" + quote(f"Baton refused the handoff: {response.text}"), 303)
         return RedirectResponse("/", 303)
 
+    async def widget_demo(request: Request) -> Response:
+        if not links.org_id:
+            return HTMLResponse("The widget demo needs the demo org's id.", status_code=404)
+        return _widget_page(links)
+
     return Starlette(
         routes=[
             Route("/", home, methods=["GET"]),
+            Route("/widget-demo", widget_demo, methods=["GET"]),
             Route("/sessions", sessions, methods=["GET"]),
             Route("/send", send, methods=["POST"]),
             Route("/sessions/{session_id}/handoff", handoff, methods=["POST"]),
