@@ -181,7 +181,9 @@ async def test_a_visitor_gets_the_ai_answer_a_handoff_and_the_reps_reply(env: Wi
     # The rep ends the chat: the widget says so and offers a new conversation.
     await write_live(env, session_id, "ended", {"by": "agent", "name": "Rita"})
     await expect(page.get_by_text("The agent ended the chat.")).to_be_visible(timeout=WAIT_MS)
-    await expect(page.get_by_label("Message")).to_be_hidden()
+    # The session is still open (back with the assistant): the visitor may go on or start over.
+    await expect(page.get_by_label("Message")).to_be_visible()
+    await expect(page.get_by_text("You are chatting with Rita")).to_be_hidden()
     await page.get_by_role("button", name="Start a new conversation").click()
     await expect(page.get_by_label("Message")).to_be_focused()
     await expect(log.locator(".bw-msg")).to_have_count(0)
@@ -295,4 +297,13 @@ async def test_a_lost_connection_shows_a_banner_and_reconnects(env: WidgetEnv) -
         "Written while you were away.", timeout=WAIT_MS
     )
     await expect(banner).to_be_hidden()
+
+    # Closed from the inbox: nothing more can be written to this session.
+    async with env.services.session_factory() as db, db.begin():
+        session = await db.get(Session, session_id)
+        assert session is not None
+        session.status = "closed_resolved"
+    await expect(page.get_by_text("This conversation has ended.").first).to_be_visible(timeout=WAIT_MS)
+    await expect(page.get_by_label("Message")).to_be_hidden()
+    await expect(page.get_by_role("button", name="Start a new conversation")).to_be_visible()
     await context.close()

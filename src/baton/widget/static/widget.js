@@ -270,6 +270,10 @@
   function renderMessage(message) {
     if (state.seen[message.id]) return false;
     state.seen[message.id] = true;
+    if (message.role === "system") {
+      noticeOnce(message.text, "bw-system");
+      return true;
+    }
     var item = el("li", { className: "bw-msg bw-role-" + message.role, "data-id": message.id });
     var author = authorOf(message);
     if (author) {
@@ -301,6 +305,16 @@
     log.appendChild(item);
     scrollToEnd();
     return item;
+  }
+
+  // The relay tells the visitor some things twice: as a live event (to show at once) and as a
+  // system message (to keep in the transcript). Show each text once.
+  var noticesByText = {};
+  function noticeOnce(text, className) {
+    var existing = noticesByText[text];
+    if (existing && existing.isConnected) return existing;
+    noticesByText[text] = notice(text, className);
+    return noticesByText[text];
   }
 
   function greeting() {
@@ -346,16 +360,21 @@
     attachButton.disabled = !enabled;
   }
 
-  function showEnded(byAgent) {
+  // The rep ending the chat does not always close the session: Baton may hand it back to the
+  // assistant, and then the visitor can keep writing or start over. A closed session ends it all.
+  function showEnded(byAgent, closed) {
     if (state.ended) return;
-    state.ended = true;
     hideTyping();
+    state.agentName = null;
     endedBox.querySelector(".bw-ended-text").textContent = byAgent ? TEXT.ended : TEXT.closed;
     endedBox.hidden = false;
-    form.hidden = true;
+    if (closed) {
+      state.ended = true;
+      form.hidden = true;
+      disconnect();
+    }
     setSubtitle();
-    disconnect();
-    call("onEnd", { sessionId: state.session && state.session.sessionId });
+    call("onEnd", { sessionId: state.session && state.session.sessionId, closed: closed });
   }
 
   function applyState(s) {
@@ -364,7 +383,7 @@
     if (s.agent_name) state.agentName = s.agent_name;
     setSubtitle();
     // A closed session a human owned was ended by that human (the relay may report the close first).
-    if (s.ended) showEnded(s.assignee === "human");
+    if (s.ended) showEnded(s.assignee === "human", true);
   }
 
   function onHandoff(payload) {
@@ -406,7 +425,9 @@
   function onLiveEvent(type, event) {
     var d = event.data || {};
     if (type === "typing") {
-      if (d.active === false) hideTyping();
+      // "active" from this widget's contract, "started" as the Salesforce relay reports it.
+      var active = d.active !== undefined ? d.active : d.started;
+      if (active === false) hideTyping();
       else showTyping((d.name || state.agentName || "The agent") + " is typing…");
     } else if (type === "participant") {
       var name = d.name || d.display_name || "An agent";
@@ -416,17 +437,17 @@
         notice(name + " left the chat.");
       } else {
         state.agentName = name;
-        if (waitNotice) { waitNotice.remove(); waitNotice = null; }
         notice(name + " joined the chat.");
       }
       setSubtitle();
     } else if (type === "wait") {
-      if (waitNotice) waitNotice.remove();
-      waitNotice = notice(waitText(d), "bw-wait");
+      if (waitNotice && waitNotice.textContent !== waitText(d)) waitNotice.remove();
+      waitNotice = noticeOnce(waitText(d), "bw-wait");
+      waitNotice.classList.add("bw-wait");
     } else if (type === "ended") {
-      showEnded(true);
+      showEnded(true, false);
     } else if (d.text) {
-      notice(String(d.text));
+      noticeOnce(String(d.text));
     }
   }
 
@@ -599,7 +620,7 @@
   }
 
   function handleSendError(error) {
-    if (error.status === 409) showEnded(false);
+    if (error.status === 409) showEnded(false, true);
     else if (error.status === 401 || error.status === 404) forgetSession(TEXT.expired);
     else showError(error.message && error.status ? error.message.replace(/^\w+: /, "") : "Could not send. Check your connection and try again.");
   }
@@ -624,6 +645,7 @@
 
   function send(text) {
     showError("");
+    endedBox.hidden = true;
     return withBusy(
       ensureSession().then(function (session) {
         return api("/widget/v1/sessions/" + encodeURIComponent(session.sessionId) + "/messages", {
@@ -693,6 +715,7 @@
     state.agentName = null;
     state.assignee = "ai";
     state.seen = {};
+    noticesByText = {};
     state.cursor = null;
     log.textContent = "";
     endedBox.hidden = true;
