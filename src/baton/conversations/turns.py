@@ -18,8 +18,8 @@ from baton.handoff.service import (
     CASE_SYNC_JOB,
     MIAW_RELAY_JOB,
     HandoffRequest,
+    enqueue_session_job,
     request_handoff,
-    session_ordering_key,
 )
 from baton.jobs.queue import enqueue
 from baton.services import Services
@@ -36,28 +36,14 @@ async def after_customer_message_human_owned(db: AsyncSession, session: Session)
     behind the handoff job on the same ordering key, so the rep sees the transcript first.
     """
     if session.handoff_path == "messaging" and session.handoff_state in ("pending", "done"):
-        await enqueue(
-            db,
-            MIAW_RELAY_JOB,
-            args={"session_id": session.id},
-            org_id=session.org_id,
-            session_id=session.id,
-            ordering_key=session_ordering_key(session.id),
-        )
+        await enqueue_session_job(db, MIAW_RELAY_JOB, session)
         return
     if (
         session.channel == "email"
         and session.handoff_path == "case"
         and session.handoff_state in ("pending", "done")
     ):
-        await enqueue(
-            db,
-            CASE_SYNC_JOB,
-            args={"session_id": session.id},
-            org_id=session.org_id,
-            session_id=session.id,
-            ordering_key=session_ordering_key(session.id),
-        )
+        await enqueue_session_job(db, CASE_SYNC_JOB, session)
 
 
 def _jsonable(value: Any) -> Any:

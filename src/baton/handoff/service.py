@@ -48,6 +48,24 @@ def session_ordering_key(session_id: str) -> str:
     return f"session:{session_id}"
 
 
+# A handoff must outlast a Salesforce outage: with the backoff capped at five minutes,
+# thirty attempts keep trying for about two hours before a job is dead-lettered.
+SESSION_JOB_MAX_ATTEMPTS = 30
+
+
+async def enqueue_session_job(db: AsyncSession, kind: str, session: Session) -> None:
+    """Queue Salesforce work for a session behind every earlier job of the same session."""
+    await enqueue(
+        db,
+        kind,
+        args={"session_id": session.id},
+        org_id=session.org_id,
+        session_id=session.id,
+        ordering_key=session_ordering_key(session.id),
+        max_attempts=SESSION_JOB_MAX_ATTEMPTS,
+    )
+
+
 async def request_handoff(db: AsyncSession, session: Session, request: HandoffRequest) -> bool:
     """Hand the session to a human. Returns False (and changes nothing) if it already is handed off."""
     if session.assignee == "human" and session.handoff_state in ("pending", "done"):
@@ -82,24 +100,10 @@ async def request_handoff(db: AsyncSession, session: Session, request: HandoffRe
         },
     )
     if path == "case":
-        await enqueue(
-            db,
-            CASE_SYNC_JOB,
-            args={"session_id": session.id},
-            org_id=session.org_id,
-            session_id=session.id,
-            ordering_key=session_ordering_key(session.id),
-        )
+        await enqueue_session_job(db, CASE_SYNC_JOB, session)
     elif path == "messaging":
         # Same ordering key as the relay of later customer messages: the rep sees the transcript first.
-        await enqueue(
-            db,
-            MIAW_HANDOFF_JOB,
-            args={"session_id": session.id},
-            org_id=session.org_id,
-            session_id=session.id,
-            ordering_key=session_ordering_key(session.id),
-        )
+        await enqueue_session_job(db, MIAW_HANDOFF_JOB, session)
     return True
 
 
