@@ -64,4 +64,4 @@ async def wait_until_connected(services: Services, stream_id: str, timeout: floa
                 return True
         if time.monotonic() >= deadline:
             return False
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.1)

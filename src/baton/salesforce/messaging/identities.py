@@ -91,18 +91,25 @@ class StreamTokens:
         self._services = services
         self._stream_id = stream_id
         self._on_call = on_call
+        # The token read last and its expiry: a long-lived holder need not read the row every time.
+        self._cached: tuple[str, dt.datetime | None] | None = None
 
     async def access_token(self) -> str:
         """The stored token; a verified user's is re-minted when it expires soon."""
+        margin = dt.timedelta(seconds=self._services.settings.messaging_token_renew_seconds)
+        if self._cached is not None:
+            cached, cached_expiry = self._cached
+            if cached_expiry is None or cached_expiry - utcnow() >= margin:
+                return cached
         async with self._services.session_factory() as db:
             stream = await db.get(MessagingStream, self._stream_id)
             if stream is None:
                 raise GuestIdentityExpired("the messaging stream no longer exists")
             token = stored_token(self._services, stream)
             expires_at, authenticated = stream.token_expires_at, stream.authenticated
-        margin = dt.timedelta(seconds=self._services.settings.messaging_token_renew_seconds)
         expiring = expires_at is not None and expires_at - utcnow() < margin
         if token and not expiring:
+            self._cached = (token, expires_at)
             return token
         if authenticated:
             return await self.renew_access_token()
@@ -131,4 +138,5 @@ class StreamTokens:
             stream = await db.get(MessagingStream, self._stream_id)
             if stream is not None:
                 store_token(self._services, stream, grant.access_token)
+        self._cached = (grant.access_token, grant.expires_at)
         return grant.access_token

@@ -102,6 +102,10 @@ async def apply_event(db: AsyncSession, event: ConversationEvent) -> str:
     session = await db.get(Session, conversation.session_id)
     if session is None:
         return "unknown_conversation"
+    stamp = entry.transcripted_timestamp
+    if stamp is not None and stamp > (conversation.entries_since_ms or 0):
+        # Entries arrive in order, so the next reconciliation can start here.
+        conversation.entries_since_ms = stamp
     if isinstance(event, MessageEvent) and event.sender_role == "EndUser":
         return "echo"  # only Baton posts as the end user
     if isinstance(event, TypingIndicatorEvent):

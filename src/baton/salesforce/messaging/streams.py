@@ -28,7 +28,7 @@ from baton.salesforce.messaging.conversations import stream_conversations
 from baton.salesforce.messaging.identities import GuestIdentityExpired, StreamTokens
 from baton.salesforce.messaging.inbound import apply_event
 from baton.salesforce.messaging.leases import claim_streams, release_streams, renew_streams, save_position
-from baton.salesforce.messaging.reconcile import reconcile_conversation
+from baton.salesforce.messaging.reconcile import SeenEntries, reconcile_conversation
 from baton.salesforce.messaging.settings import load_messaging_config
 from baton.salesforce.messaging.sse import Backoff, StreamConnected, StreamReconnected, consume_stream
 from baton.services import Services
@@ -39,7 +39,8 @@ logger = logging.getLogger(__name__)
 
 # Conversations that still need their stream read.
 SERVING_STATUSES = ("creating", "open")
-RESTART_DELAY_SECONDS = 5.0
+# After an unexpected failure, a stream is read again after this many backoff units.
+RESTART_DELAY_FACTOR = 5
 
 
 class LeaseLost(Exception):
@@ -179,7 +180,7 @@ class StreamManager:
                 except Exception as exc:
                     logger.warning("stream %s failed: %s", stream_id, describe_error(exc))
                     await self._note(stream_id, last_error=describe_error(exc))
-                    await asyncio.sleep(RESTART_DELAY_SECONDS)
+                    await asyncio.sleep(self.backoff.initial_seconds * RESTART_DELAY_FACTOR)
         finally:
             self.tasks.pop(stream_id, None)
 
@@ -193,6 +194,7 @@ class StreamManager:
         if config is None:
             raise GuestIdentityExpired("Live Messaging is no longer configured for this organization")
         tokens = StreamTokens(self.services, stream_id)
+        seen = SeenEntries()
         events = consume_stream(
             self.http, config.scrt_url, tokens, config.sf_org_id, last_event_id, backoff=self.backoff
         )
@@ -204,29 +206,27 @@ class StreamManager:
                         connected_at=utcnow().isoformat(),
                         reconnected=isinstance(item, StreamReconnected),
                     )
-                    await self._reconcile(stream_id)
+                    # Before reading on, whatever happened while no connection was open comes first.
+                    # A failure here raises, and the stream is read again from a fresh connection.
+                    async with self.services.session_factory() as db:
+                        conversations = [c.conversation_id for c in await stream_conversations(db, stream_id)]
+                    for conversation_id in conversations:
+                        await reconcile_conversation(
+                            self.services, conversation_id, config=config, tokens=tokens, seen=seen
+                        )
                     continue
+                if item.identifier and item.identifier in seen:
+                    continue  # replayed after a reconnect: applied already
                 async with self.services.session_factory() as db, db.begin():
                     await apply_event(db, item)
                     if item.event_id and not await save_position(
                         db, stream_id, owner=self.owner, last_event_id=item.event_id
                     ):
                         raise LeaseLost(stream_id)
+                seen.add(item.identifier)
                 self.events_applied += 1
         finally:
             await events.aclose()
-
-    async def _reconcile(self, stream_id: str) -> None:
-        async with self.services.session_factory() as db:
-            conversation_ids = [c.conversation_id for c in await stream_conversations(db, stream_id)]
-        for conversation_id in conversation_ids:
-            try:
-                await reconcile_conversation(self.services, conversation_id)
-            except (GuestIdentityExpired, AuthExpired):
-                raise
-            except Exception as exc:
-                # One conversation failing (e.g. not created yet) must not stop the stream.
-                logger.info("reconciling %s failed: %s", conversation_id, describe_error(exc))
 
     async def _note(self, stream_id: str, *, reconnected: bool = False, **data: Any) -> None:
         """Record connection state on the row (only while we hold it)."""
