@@ -2,7 +2,7 @@
 
 Ports, from ``--port`` (default 8000) on:
 
-    port      Baton (API docs at /docs, inbox at /ui/sessions when the UI is installed)
+    port      Baton (API docs at /docs, the inbox at /ui/sessions)
     port + 1  the Salesforce emulator (rep console at /console)
     port + 2  the customer's mailbox (every email Baton sends lands here)
     port + 3  Baton's SMTP receiver (customer mail in)
@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx2
-from fastapi import FastAPI
 from rich.console import Console
 
 from baton.app import create_app
@@ -109,10 +108,6 @@ def _close_all(sockets: dict[str, socket.socket]) -> None:
         sock.close()
 
 
-def _has_route(app: FastAPI, path: str) -> bool:
-    return any(getattr(route, "path", None) == path for route in app.router.routes)
-
-
 @contextlib.asynccontextmanager
 async def running_demo(
     *,
@@ -155,7 +150,7 @@ async def running_demo(
         app = external_client_app(baton_url, state.client_id, state.client_secret)
         emulator = create_emulator_app(EmulatorOptions(public_url=emulator_url, apps=[app]))
         baton = create_app(settings, services=services, run_worker=True)
-        inbox_url = baton_url + INBOX_PATH if _has_route(baton, INBOX_PATH) else None
+        inbox_url = baton_url + INBOX_PATH
         links = DemoLinks(
             baton=baton_url,
             api_key=state.api_key,
