@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from typing import Any
 
 import httpx2
@@ -76,10 +77,15 @@ class StreamManager:
         wake = asyncio.Event()
         register_waiter(wake)
         try:
+            renewed_at = 0.0
             while not stop.is_set():
                 wake.clear()
-                await self._renew()
-                await self._close_idle()
+                # Renewing (and closing idle streams) touches every held row: a third of the lease is
+                # often enough; claiming is cheap and runs on every wake-up.
+                if time.monotonic() - renewed_at >= self.lease_seconds / 3:
+                    renewed_at = time.monotonic()
+                    await self._renew()
+                    await self._close_idle()
                 await self._claim()
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(self.poll_seconds):
