@@ -1,53 +1,11 @@
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
-
-import httpx2
 import pytest
-from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 import baton.store.models.knowledge  # noqa: F401  (registers the knowledge tables)
-from baton.api.analytics import router as analytics_router
-from baton.api.handoff_settings import router as handoff_settings_router
-from baton.api.keys import create_api_key
-from baton.api.knowledge import router as knowledge_router
+from assistant_api_support import api_client, create_org_with_key
 from baton.store.engine import session_factory
-from baton.store.models import Organization
 
 pytestmark = pytest.mark.anyio
-
-
-# A tiny app with the assistant's routers (kept in this file so the module runs on its own).
-
-
-@dataclass
-class _Services:
-    session_factory: async_sessionmaker[AsyncSession]
-
-
-def build_app(factory: async_sessionmaker[AsyncSession]) -> FastAPI:
-    app = FastAPI()
-    for router in (knowledge_router, handoff_settings_router, analytics_router):
-        app.include_router(router, prefix="/api/v1")
-    app.state.services = _Services(factory)
-    return app
-
-
-async def create_org_with_key(factory: async_sessionmaker[AsyncSession], org_id: str) -> dict[str, str]:
-    async with factory() as db:
-        db.add(Organization(id=org_id, name=org_id, webhook_token=f"token-{org_id}"))
-        await db.flush()
-        token = await create_api_key(db, org_id)
-        await db.commit()
-    return {"Authorization": f"Bearer {token}"}
-
-
-@asynccontextmanager
-async def api_client(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[httpx2.AsyncClient]:
-    transport = httpx2.ASGITransport(app=build_app(factory))
-    async with httpx2.AsyncClient(transport=transport, base_url="http://baton.test") as client:
-        yield client
 
 
 async def test_add_list_replace_and_delete_knowledge(engine: AsyncEngine) -> None:
