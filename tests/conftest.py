@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import httpx2
 import psycopg
@@ -15,7 +16,7 @@ from baton.app import create_app
 from baton.services import Services, build_services
 from baton.store.base import Base
 from baton.store.engine import create_engine
-from baton_support import OrgCredentials, create_org, make_settings
+from baton_support import CHROMIUM, OrgCredentials, create_org, make_settings
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "BATON_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -119,3 +120,21 @@ async def client(services: Services) -> AsyncIterator[httpx2.AsyncClient]:
     transport = httpx2.ASGITransport(app=app)
     async with httpx2.AsyncClient(transport=transport, base_url="http://baton.test") as http:
         yield http
+
+
+@pytest.fixture
+def chromium() -> str:
+    """Path of Debian's chromium: skipped locally when absent, required in CI."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is required in CI: apt-get install -y chromium")
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install -y chromium)")
+    return CHROMIUM
+
+
+@pytest.fixture
+def screenshots(tmp_path: Path) -> Path:
+    """Where layout screenshots go; set BATON_UI_SCREENSHOT_DIR to keep them."""
+    directory = Path(os.environ.get("BATON_UI_SCREENSHOT_DIR") or tmp_path / "screenshots")
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory

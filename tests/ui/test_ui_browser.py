@@ -6,7 +6,6 @@ through ``executable_path`` because browser downloads are not possible here.
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,20 +23,10 @@ from baton.services import Services, build_services
 from baton.settings import Settings
 from baton.store.base import Base
 from baton.store.models import DebugEvent, Session
+from baton_support import CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.anyio, pytest.mark.browser]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # Generous: these bound waits for polling and popups, they are not performance claims.
 WAIT_MS = 20_000
 
@@ -49,23 +38,6 @@ class BrowserEnv:
     acme: Org
     browser: Browser
     screenshots: Path
-
-
-@pytest.fixture
-def chromium() -> str:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is required in CI: apt-get install -y chromium")
-        pytest.skip(f"{CHROMIUM} not installed (apt-get install -y chromium)")
-    return CHROMIUM
-
-
-@pytest.fixture
-def screenshots(tmp_path: Path) -> Path:
-    """Where the layout screenshots go; set BATON_UI_SCREENSHOT_DIR to keep them."""
-    directory = Path(os.environ.get("BATON_UI_SCREENSHOT_DIR") or tmp_path / "screenshots")
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory
 
 
 @pytest.fixture

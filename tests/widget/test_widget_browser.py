@@ -6,7 +6,6 @@ Needs Debian's chromium (``apt-get install -y chromium``); Playwright drives it 
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +15,7 @@ from fastapi import FastAPI
 from playwright.async_api import Browser, Page, async_playwright, expect
 from pydantic import SecretStr
 from sqlalchemy import select
-from widget_browser import CHROMIUM, CHROMIUM_ARGS, host_page_app
+from widget_browser import host_page_app
 from widget_support import WARRANTY_ARTICLE
 
 import baton.store.models  # noqa: F401  (registers every table)
@@ -28,7 +27,7 @@ from baton.settings import Settings
 from baton.store.base import Base
 from baton.store.models import LiveEvent, Message, Session
 from baton.widget.settings import WidgetSettings
-from baton_support import TEST_SECRET_KEY, OrgCredentials, create_org, serve_on_loopback
+from baton_support import CHROMIUM_ARGS, TEST_SECRET_KEY, OrgCredentials, create_org, serve_on_loopback
 
 pytestmark = [pytest.mark.anyio, pytest.mark.browser]
 
@@ -43,23 +42,6 @@ class WidgetEnv:
     org: OrgCredentials
     browser: Browser
     screenshots: Path
-
-
-@pytest.fixture
-def chromium() -> str:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is required in CI: apt-get install -y chromium")
-        pytest.skip(f"{CHROMIUM} not installed (apt-get install -y chromium)")
-    return CHROMIUM
-
-
-@pytest.fixture
-def screenshots(tmp_path: Path) -> Path:
-    """Where the layout screenshots go; set BATON_UI_SCREENSHOT_DIR to keep them."""
-    directory = Path(os.environ.get("BATON_UI_SCREENSHOT_DIR") or tmp_path / "screenshots")
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory
 
 
 @pytest.fixture

@@ -8,23 +8,28 @@ the rep ends the chat and the widget says so.
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx2
 import pytest
 from fastapi import FastAPI
 from playwright.async_api import Browser, Page, async_playwright, expect
-from widget_browser import CHROMIUM, CHROMIUM_ARGS, host_page_app
+from widget_browser import host_page_app
 
 from baton.app import create_app
 from baton.salesforce.messaging.keys import generate_key_pair
 from baton.services import Services
 from baton.widget.settings import WidgetSettings
-from baton_support import OrgCredentials, create_org, eventually, make_settings, serve_on_loopback
+from baton_support import (
+    CHROMIUM_ARGS,
+    OrgCredentials,
+    create_org,
+    eventually,
+    make_settings,
+    serve_on_loopback,
+)
 from salesforce_emulator.miaw import DeploymentConfig, KeysetConfig, MiawConfig, create_miaw_app
 from salesforce_emulator.runtime import EmulatorOptions
 from salesforce_emulator.testing import run_emulator
@@ -73,15 +78,6 @@ class World:
             f"{self.emulator}{MIAW}/conversations/{conversation_id}/{action}", json=body
         )
         assert response.status_code in (200, 201, 204), response.text
-
-
-@pytest.fixture
-def chromium() -> str:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is required in CI: apt-get install -y chromium")
-        pytest.skip(f"{CHROMIUM} not installed (apt-get install -y chromium)")
-    return CHROMIUM
 
 
 @pytest.fixture

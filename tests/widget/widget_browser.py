@@ -10,18 +10,6 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 # Styles a real site might have that would break a widget living in the page's own DOM.
 HOSTILE_CSS = """
 * { font-family: "Comic Sans MS", cursive !important; letter-spacing: 3px; }
