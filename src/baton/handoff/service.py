@@ -132,3 +132,10 @@ async def hand_off_manually(db: AsyncSession, session: Session, reason: str | No
             source="manual",
         ),
     )
+
+
+async def mark_handoff_failed(db: AsyncSession, session: Session, message: str) -> None:
+    """A handoff that no retry can complete: say why on the session and in its timeline."""
+    session.handoff_state = "failed"
+    session.handoff_error = message
+    await record_event(db, session, "handoff.failed", {"error": message})

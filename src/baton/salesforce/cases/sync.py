@@ -21,11 +21,13 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from baton.conversations.service import record_event
+from baton.handoff.service import mark_handoff_failed
 from baton.jobs.errors import PermanentFailure, RetryLater
 from baton.jobs.registry import JobContext
 from baton.salesforce.cases.fields import CaseFieldNames, case_fields
 from baton.salesforce.cases.transcript import CommentChunk, TranscriptLine, comment_chunks
 from baton.salesforce.connection import NotConnected, load_integration, rest_client_for_org
+from baton.salesforce.debug import call_summaries
 from baton.salesforce.errors import (
     AuthExpired,
     DuplicateValue,
@@ -383,18 +385,6 @@ class CaseSync:
             raise PermanentFailure(f"session {self.session_id} no longer exists")
         return session
 
-    def _calls_summary(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "method": call.method,
-                "path": call.path,
-                "status": call.status,
-                "duration_ms": call.duration_ms,
-                "error_code": call.error_code,
-            }
-            for call in self.run.calls
-        ]
-
     async def _record_success(self) -> None:
         async with self.services.session_factory() as db, db.begin():
             session = await self._session(db)
@@ -416,7 +406,7 @@ class CaseSync:
                         "comments_created": self.run.comments_created,
                         "comments_already_there": self.run.comments_skipped,
                         "api_calls": len(self.run.calls),
-                        "calls": self._calls_summary(),
+                        "calls": call_summaries(self.run.calls),
                     },
                 )
 
@@ -434,16 +424,13 @@ class CaseSync:
                     "status": exc.status if exc else None,
                     "kind": type(exc).__name__ if exc else "NotConnected",
                     "attempt": self.ctx.attempt,
-                    "calls": self._calls_summary(),
+                    "calls": call_summaries(self.run.calls),
                 },
             )
 
     async def _fail(self, message: str) -> None:
         async with self.services.session_factory() as db, db.begin():
-            session = await self._session(db)
-            session.handoff_state = "failed"
-            session.handoff_error = message
-            await record_event(db, session, "handoff.failed", {"error": message})
+            await mark_handoff_failed(db, await self._session(db), message)
 
 
 def _fallback_description(session: Session) -> str:

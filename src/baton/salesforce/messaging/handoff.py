@@ -22,9 +22,11 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from baton.conversations.service import record_event
+from baton.handoff.service import mark_handoff_failed
 from baton.jobs.errors import PermanentFailure, RetryLater
 from baton.jobs.registry import JobContext
 from baton.jobs.wakeup import wake_workers
+from baton.salesforce.debug import call_summaries
 from baton.salesforce.errors import AuthExpired, RateLimited, SalesforceError, Transient
 from baton.salesforce.messaging.calls import CallRecord
 from baton.salesforce.messaging.client import MiawClient
@@ -378,19 +380,6 @@ class LiveSync:
         assert isinstance(session, Session)
         return session
 
-    def _calls_summary(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "operation": c.operation,
-                "method": c.method,
-                "path": c.path,
-                "status": c.status,
-                "duration_ms": round(c.duration_ms, 1),
-                "error_code": c.error_code,
-            }
-            for c in self.run.calls
-        ]
-
     async def _record_success(self, conversation_id: str) -> None:
         async with self.services.session_factory() as db, db.begin():
             session = await self._session(db)
@@ -413,7 +402,7 @@ class LiveSync:
                         {p["baton_message_id"] for p in self.run.posted if p["baton_message_id"] is not None}
                     ),
                     "api_calls": len(self.run.calls),
-                    "calls": self._calls_summary(),
+                    "calls": call_summaries(self.run.calls),
                 },
             )
 
@@ -433,16 +422,13 @@ class LiveSync:
                     "body": exc.body if isinstance(exc.body, dict | str | None) else str(exc.body),
                     "kind": type(exc).__name__,
                     "attempt": self.ctx.attempt,
-                    "calls": self._calls_summary(),
+                    "calls": call_summaries(self.run.calls),
                 },
             )
 
     async def _fail(self, message: str) -> None:
         async with self.services.session_factory() as db, db.begin():
-            session = await self._session(db)
-            session.handoff_state = "failed"
-            session.handoff_error = message
-            await record_event(db, session, "handoff.failed", {"error": message})
+            await mark_handoff_failed(db, await self._session(db), message)
 
     async def _abandon(self, why: str) -> None:
         """Give up a conversation whose guest identity died; the retry starts a new one."""
