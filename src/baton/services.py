@@ -6,7 +6,7 @@ request handlers through ``app.state.services`` and to job handlers as ``ctx.ser
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpx2
@@ -25,7 +25,6 @@ class Services:
     secret_box: SecretBox
     http: httpx2.AsyncClient
     assistant: Any = None
-    extras: dict[str, Any] = field(default_factory=dict)
 
     async def aclose(self) -> None:
         await self.http.aclose()

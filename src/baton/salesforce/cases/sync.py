@@ -363,13 +363,9 @@ class CaseSync:
                         for line, line_chunks in batch
                     },
                 )
-                await _remember_our_records(db, self._org_id_of(batch), list(created.values()))
+                await _remember_our_records(db, session.org_id, list(created.values()))
             self.run.comments_created += len(created)
             self.run.comments_skipped += len(chunks) - len(to_create)
-
-    def _org_id_of(self, _batch: object) -> str:
-        assert self.ctx.org_id is not None
-        return self.ctx.org_id
 
     async def _existing_bodies(self, client: SalesforceRestClient, case_id: str) -> dict[str, str]:
         rows = await client.query(
